@@ -1,0 +1,170 @@
+"""The ``corridor`` command line: a thin shell over the public functions.
+
+Exit codes: 0 success; 1 ``validate`` found problems; 2 bad input (unknown place, bad
+option); 3 no route; 4 the network folder is invalid.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any
+
+import click
+
+from corridor.exceptions import (
+    CorridorError,
+    InvalidOptionError,
+    NetworkValidationError,
+    NoRouteError,
+    UnknownPlaceError,
+)
+
+EXIT_PROBLEMS, EXIT_INPUT, EXIT_NO_ROUTE, EXIT_NETWORK = 1, 2, 3, 4
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn corridor errors into a one-paragraph message and an exit code, no traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UnknownPlaceError as error:
+            _fail(str(error), EXIT_INPUT)
+        except InvalidOptionError as error:
+            _fail(str(error), EXIT_INPUT)
+        except NoRouteError as error:
+            _fail(str(error), EXIT_NO_ROUTE)
+        except NetworkValidationError as error:
+            _fail(str(error), EXIT_NETWORK)
+        except CorridorError as error:  # pragma: no cover - future subclasses
+            _fail(str(error), EXIT_INPUT)
+
+    return wrapper
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return out
+
+
+def _network(path: str | None):
+    from corridor.io.folder import load_network
+
+    return load_network(path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="corridor")
+def main() -> None:
+    """Plan freight and travel routes between Pakistan and Central Asia."""
+
+
+network_option = click.option(
+    "--network", "network_path", type=click.Path(file_okay=False), default=None,
+    help="Network folder to use instead of the bundled regional network.",
+)
+
+
+@main.command()
+@click.argument("origin")
+@click.argument("destination")
+@click.option("--depart", default=None, metavar="DATE",
+              help="Departure date or datetime, YYYY-MM-DD[THH:MM]; default today 08:00.")
+@click.option("--cargo", default="truck", show_default=True,
+              help="truck (20 t), teu, feu, bulk (per tonne) or passenger.")
+@click.option("--optimize", default="generalized", show_default=True,
+              help="time, cost, distance or generalized (money + value of time + risk).")
+@click.option("--via", multiple=True, metavar="PLACE",
+              help="Place or crossing to pass; repeat or separate with commas.")
+@click.option("--avoid", multiple=True, metavar="WHAT",
+              help="Country (ISO3 or name), place or crossing to avoid; repeat or use commas.")
+@click.option("--modes", default=None, metavar="M1,M2",
+              help="Allowed modes: road, rail, sea, ferry, air.")
+@click.option("--risk-aversion", default=1.0, show_default=True, type=float,
+              help="Weight of country risk in generalized cost.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@network_option
+@_friendly
+def route(origin: str, destination: str, depart: str | None, cargo: str, optimize: str,
+          via: tuple[str, ...], avoid: tuple[str, ...], modes: str | None,
+          risk_aversion: float, as_json: bool, network_path: str | None) -> None:
+    """Best route from ORIGIN to DESTINATION for a shipment leaving on --depart."""
+    from corridor.routing.plan import plan_route
+
+    result = plan_route(
+        origin, destination, depart=depart, cargo=cargo, optimize=optimize,
+        via=_split(via), avoid=_split(avoid),
+        modes=_split([modes]) if modes else None, risk_aversion=risk_aversion,
+        network=_network(network_path),
+    )
+    if as_json:
+        click.echo(result.to_json(indent=2))
+    else:
+        from corridor._format import format_route
+
+        click.echo(format_route(result))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@network_option
+@_friendly
+def places(query: str, limit: int, as_json: bool, network_path: str | None) -> None:
+    """Search places, crossings and gazetteer cities by name, alias or prefix."""
+    import json
+
+    from corridor.io.gazetteer import find_places
+
+    matches = find_places(query, _network(network_path), limit=limit)
+    if as_json:
+        click.echo(json.dumps([
+            {"kind": m.kind, "id": m.id, "name": m.name, "country": m.country,
+             "detail": m.detail, "matched": m.matched, "score": round(m.score, 1)}
+            for m in matches
+        ], ensure_ascii=False, indent=2))
+        return
+    if not matches:
+        click.echo(f"no place matches {query!r}")
+        sys.exit(EXIT_INPUT)
+    from corridor._format import format_matches
+
+    click.echo(format_matches(matches))
+
+
+@main.command()
+@click.argument("folder", required=False, type=click.Path())
+def validate(folder: str | None) -> None:
+    """Check a network FOLDER (default: the bundled network) and list every problem."""
+    from corridor.io.folder import bundled_network_path, validate_network
+
+    target = folder or str(bundled_network_path())
+    problems = validate_network(target)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {target}:", err=True)
+        for problem in problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    from corridor.io.folder import load_network
+
+    net = load_network(target)
+    click.echo(
+        f"ok: {net.name} {net.version}: {len(net.places)} places, {len(net.links)} links, "
+        f"{len(net.crossings)} crossings, {len(net.calendars)} calendars, "
+        f"{len(net.sources)} sources"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,83 @@
+"""Exceptions raised by corridor.
+
+Every error corridor raises on purpose derives from :class:`CorridorError`; the specific
+ones also derive from the matching builtin so that ordinary ``except KeyError`` code keeps
+working::
+
+    CorridorError
+    ├── UnknownPlaceError (KeyError)        a name that matches no place, crossing or city
+    ├── InvalidOptionError (ValueError)      a bad option value (objective, cargo, mode, date)
+    ├── NetworkValidationError (ValueError)  a network folder with problems (all listed)
+    └── NoRouteError                         no itinerary satisfies the request; says why
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CorridorError",
+    "InvalidOptionError",
+    "NetworkValidationError",
+    "NoRouteError",
+    "Problem",
+    "UnknownPlaceError",
+]
+
+
+class CorridorError(Exception):
+    """Base class of every error corridor raises on purpose."""
+
+
+class InvalidOptionError(ValueError, CorridorError):
+    """An option has a value corridor does not accept; the message lists the valid ones."""
+
+
+class UnknownPlaceError(KeyError, CorridorError):
+    """A place name matched nothing; ``suggestions`` holds the closest names."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        super().__init__(name)
+
+    def __str__(self) -> str:
+        message = f"unknown place {self.name!r}"
+        if self.suggestions:
+            message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
+        else:
+            message += "; try `corridor places NAME` to search the gazetteer"
+        return message
+
+
+class NoRouteError(CorridorError):
+    """No itinerary satisfies the request. The message says what removed the last option."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a network folder."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.message}"
+
+
+class NetworkValidationError(ValueError, CorridorError):
+    """A network folder has problems; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: Sequence[Problem], *, folder: str = "") -> None:
+        self.problems = tuple(problems)
+        self.folder = folder
+        head = f"{len(self.problems)} problem(s) in network {folder}".rstrip()
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))

@@ -1,0 +1,273 @@
+"""Frozen records of the network and the :class:`Network` that holds them.
+
+Records are built by :mod:`corridor.io.folder` after validation, so they trust their fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from corridor.model.calendar import Calendar
+
+MODES: tuple[str, ...] = ("road", "rail", "sea", "ferry", "air")
+"""Transport modes, in the order corridor reports them."""
+
+GAUGES_MM: tuple[int, ...] = (1435, 1520, 1676)
+"""Rail gauges of the region: standard (China, Iran), Russian (Central Asia, Afghanistan's
+northern lines), and Pakistani broad gauge."""
+
+LAYERS: tuple[str, ...] = ("road", "rail:1435", "rail:1520", "rail:1676", "sea", "ferry", "air")
+"""Layers of the routing graph: a mode, and for rail its gauge."""
+
+STATUSES: tuple[str, ...] = ("open", "planned", "under_construction", "closed")
+PLACE_KINDS: tuple[str, ...] = (
+    "city",
+    "seaport",
+    "dry_port",
+    "rail_terminal",
+    "airport",
+    "border_post",
+    "junction",
+)
+
+
+def layer_of(mode: str, gauge_mm: int | None) -> str:
+    """The routing layer of a mode and gauge.
+
+    Examples
+    --------
+    >>> layer_of("rail", 1520)
+    'rail:1520'
+    >>> layer_of("road", None)
+    'road'
+    """
+    return f"rail:{gauge_mm}" if mode == "rail" else mode
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited source: every figure in a network names one or more of these."""
+
+    source_id: str
+    title: str
+    url: str = ""
+    year: str = ""
+    confidence: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Country:
+    """Per-country defaults: CPMM speeds (km/h) and costs (USD per 500 km per 20 t), risk."""
+
+    iso3: str
+    name: str
+    road_speed_kmh: float | None
+    road_cost_usd_per_500km_20t: float | None
+    rail_speed_kmh: float | None
+    rail_cost_usd_per_500km_20t: float | None
+    gpi_rank: int | None
+    gpi_year: str = ""
+    regimes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+    notes: str = ""
+
+    @property
+    def risk(self) -> float | None:
+        """Risk score in [0, 1]: the Global Peace Index rank over the 163 ranked countries."""
+        return None if self.gpi_rank is None else self.gpi_rank / 163.0
+
+
+@dataclass(frozen=True)
+class Place:
+    """A city, port, terminal, airport, border post or junction of the network."""
+
+    place_id: str
+    name: str
+    country: str
+    lat: float
+    lon: float
+    kind: str
+    aliases: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A road, rail, sea, ferry or air connection between two places."""
+
+    link_id: str
+    from_place: str
+    to_place: str
+    mode: str
+    gauge_mm: int | None
+    distance_km: float | None
+    duration_h: float | None
+    speed_kmh: float | None
+    cost_usd: float | None
+    status: str
+    calendar_id: str | None
+    two_way: bool
+    name: str = ""
+    shape: tuple[tuple[float, float], ...] = ()
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+    notes: str = ""
+
+    @property
+    def layer(self) -> str:
+        """The routing layer this link lives in."""
+        return layer_of(self.mode, self.gauge_mm)
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A border crossing between two border posts, with figures per direction.
+
+    ``ab_*`` apply from ``place_a`` to ``place_b`` and ``ba_*`` the other way.
+    """
+
+    crossing_id: str
+    name: str
+    place_a: str
+    place_b: str
+    mode: str
+    gauge_mm: int | None
+    distance_km: float
+    ab_dwell_h: float
+    ab_dwell_p90_h: float | None
+    ab_cost_usd: float | None
+    ba_dwell_h: float
+    ba_dwell_p90_h: float | None
+    ba_cost_usd: float | None
+    calendar_id: str | None
+    status: str
+    aliases: tuple[str, ...] = ()
+    regimes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+    notes: str = ""
+
+    @property
+    def layer(self) -> str:
+        """The routing layer this crossing lives in."""
+        return layer_of(self.mode, self.gauge_mm)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Moving cargo between two layers at a place (transshipment, gauge change, check-in)."""
+
+    place_id: str
+    from_layer: str
+    to_layer: str
+    time_h: float | None
+    cost_usd: float | None
+    two_way: bool
+    kind: str
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class CargoProfile:
+    """What is moved: a unit, its weight and value, and the modes it may use."""
+
+    cargo_id: str
+    name: str
+    unit: str
+    tonnes: float | None
+    value_usd: float | None
+    cost_factor: float | None
+    wait_cost_usd_per_day: float
+    modes: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+    notes: str = ""
+
+    @property
+    def is_passenger(self) -> bool:
+        """True for the passenger profile (costs and emissions per person)."""
+        return self.unit == "passenger"
+
+
+@dataclass(frozen=True)
+class EmissionFactor:
+    """CO2e per tonne-km (freight) and per passenger-km for one mode."""
+
+    mode: str
+    g_co2e_per_tkm: float | None
+    kg_co2e_per_pax_km: float | None
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number the engine uses (manifest ``parameters``), with its provenance."""
+
+    name: str
+    value: float
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A validated network: every table of a network folder, indexed by id.
+
+    Build one with :func:`corridor.load_network`; it is immutable and hashable by identity.
+    ``content_hash`` identifies the folder contents (used to cache compiled forms).
+    """
+
+    name: str
+    version: str
+    description: str
+    sources: Mapping[str, Source]
+    countries: Mapping[str, Country]
+    places: Mapping[str, Place]
+    links: tuple[Link, ...]
+    crossings: tuple[Crossing, ...]
+    transfers: tuple[Transfer, ...]
+    calendars: Mapping[str, Calendar]
+    cargo: Mapping[str, CargoProfile]
+    emission_factors: Mapping[str, EmissionFactor]
+    parameters: Mapping[str, Parameter]
+    content_hash: str
+    folder: str = ""
+    crossings_by_id: Mapping[str, Crossing] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in (
+            "sources",
+            "countries",
+            "places",
+            "calendars",
+            "cargo",
+            "emission_factors",
+            "parameters",
+        ):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        object.__setattr__(
+            self,
+            "crossings_by_id",
+            MappingProxyType({c.crossing_id: c for c in self.crossings}),
+        )
+
+    def parameter(self, name: str, default: float | None = None) -> float | None:
+        """The value of a manifest parameter, or ``default`` when the network lacks it."""
+        p = self.parameters.get(name)
+        return default if p is None else p.value
+
+    def __repr__(self) -> str:
+        return (
+            f"<Network {self.name!r} {self.version}: {len(self.places)} places, "
+            f"{len(self.links)} links, {len(self.crossings)} crossings>"
+        )

@@ -1,0 +1,1 @@
+"""Routing: the compiled network, time-dependent search, itineraries."""

@@ -1,0 +1,255 @@
+"""Compile a :class:`~corridor.model.Network` into immutable arrays for the search.
+
+The routing graph has one node per (place, layer) — a layer is a mode, and for rail its
+gauge — and one edge per direction of every link, crossing and transfer. Edge figures that do
+not depend on the query (time, cost per unit, distance, calendar, country, risk) are numpy
+arrays in CSR order; compiled networks are cached by the network's content hash, and
+calendar look-up tables by (network, horizon start).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from corridor.model.calendar import next_open_index
+from corridor.model.network import MODES, Network
+
+__all__ = ["HORIZON_HOURS", "CompiledNetwork", "compile_network"]
+
+KIND_LINK, KIND_CROSSING, KIND_TRANSFER = 0, 1, 2
+HORIZON_HOURS = 2 * 366 * 24
+"""How far ahead of the departure calendars are evaluated (two years)."""
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledNetwork:
+    """Arrays for the search. Built by :func:`compile_network`; never mutated."""
+
+    network: Network
+    node_place: tuple[str, ...]
+    node_layer: tuple[str, ...]
+    node_country: np.ndarray  # int index into `countries`
+    node_index: dict[tuple[str, str], int]
+    place_nodes: dict[str, tuple[int, ...]]
+    countries: tuple[str, ...]
+    country_risk: np.ndarray  # float, risk score per country
+    risk_fallback_countries: tuple[str, ...]
+    calendars: tuple[str, ...]
+    # edges, sorted by source node (CSR)
+    indptr: np.ndarray
+    edge_src: np.ndarray
+    edge_dst: np.ndarray
+    edge_kind: np.ndarray
+    edge_ref: np.ndarray
+    edge_reverse: np.ndarray
+    edge_mode: np.ndarray
+    edge_open: np.ndarray
+    edge_time_h: np.ndarray
+    edge_cost_usd: np.ndarray  # NaN where unknown
+    edge_distance_km: np.ndarray
+    edge_calendar: np.ndarray  # -1 for none
+    edge_risk: np.ndarray
+    edge_crossing: np.ndarray  # crossing index or -1
+    edge_estimated: np.ndarray  # bool: a figure of the edge is an estimate
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_place)
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.edge_src.size)
+
+    @cached_property
+    def _calendar_cache(self) -> dict[tuple[int, str], np.ndarray]:
+        return {}
+
+    def next_open(self, start: dt.datetime) -> list[np.ndarray]:
+        """Per calendar: for each hour from ``start``, the first open hour index at or after it."""
+        base = start.replace(minute=0, second=0, microsecond=0)
+        tables = []
+        for i, cid in enumerate(self.calendars):
+            key = (i, base.isoformat())
+            table = self._calendar_cache.get(key)
+            if table is None:
+                if len(self._calendar_cache) > 256:
+                    self._calendar_cache.clear()
+                mask = self.network.calendars[cid].open_mask(base, HORIZON_HOURS)
+                table = next_open_index(mask).astype(np.int64)
+                self._calendar_cache[key] = table
+            tables.append(table)
+        return tables
+
+
+_COMPILED: dict[str, CompiledNetwork] = {}
+
+
+def _risk_table(network: Network) -> tuple[tuple[str, ...], np.ndarray, tuple[str, ...]]:
+    countries = tuple(sorted(network.countries))
+    known = [c.risk for c in network.countries.values() if c.risk is not None]
+    fallback = statistics.median(known) if known else 0.0
+    risks = []
+    missing = []
+    for iso3 in countries:
+        risk = network.countries[iso3].risk
+        if risk is None:
+            missing.append(iso3)
+            risk = fallback
+        risks.append(risk)
+    return countries, np.array(risks, dtype=float), tuple(missing)
+
+
+def compile_network(network: Network) -> CompiledNetwork:
+    """Compile (or fetch from the cache) the routing arrays of ``network``.
+
+    Examples
+    --------
+    >>> from corridor import load_network
+    >>> cn = compile_network(load_network())
+    >>> cn.n_nodes > 100 and cn.n_edges > cn.n_nodes
+    True
+    """
+    cached = _COMPILED.get(network.content_hash)
+    if cached is not None and cached.network is network:
+        return cached
+    compiled = _compile(network)
+    _COMPILED[network.content_hash] = compiled
+    return compiled
+
+
+def _compile(network: Network) -> CompiledNetwork:
+    places = network.places
+    countries, country_risk, fallback = _risk_table(network)
+    country_idx = {c: i for i, c in enumerate(countries)}
+    calendars = tuple(sorted(network.calendars))
+    calendar_idx = {c: i for i, c in enumerate(calendars)}
+    sea_speed = network.parameter("sea_speed_kmh")
+
+    node_index: dict[tuple[str, str], int] = {}
+
+    def node(place_id: str, layer: str) -> int:
+        key = (place_id, layer)
+        if key not in node_index:
+            node_index[key] = len(node_index)
+        return node_index[key]
+
+    rows: list[tuple] = []  # (src, dst, kind, ref, reverse, mode, open, time, cost, dist, cal, risk, crossing, est)
+
+    def speed_and_rate(place_id: str, mode: str) -> tuple[float | None, float | None]:
+        country = network.countries[places[place_id].country]
+        if mode == "road":
+            return country.road_speed_kmh, country.road_cost_usd_per_500km_20t
+        if mode == "rail":
+            return country.rail_speed_kmh, country.rail_cost_usd_per_500km_20t
+        return None, None
+
+    for i, link in enumerate(network.links):
+        speed, rate = speed_and_rate(link.from_place, link.mode)
+        distance = link.distance_km
+        if link.duration_h is not None:
+            time_h = link.duration_h
+        else:
+            if link.speed_kmh is not None:
+                speed = link.speed_kmh
+            elif link.mode == "sea" and sea_speed:
+                speed = sea_speed
+            time_h = (distance / speed) if (distance is not None and speed) else math.inf
+        if link.cost_usd is not None:
+            cost = link.cost_usd
+        elif rate is not None and distance is not None:
+            cost = rate * distance / 500.0
+        else:
+            cost = math.nan
+        if link.mode in ("road", "rail"):
+            risk = float(country_risk[country_idx[places[link.from_place].country]])
+        else:
+            risk = 0.0  # at sea or in the air
+        calendar = calendar_idx[link.calendar_id] if link.calendar_id else -1
+        estimated = bool(link.estimate)
+        layer = link.layer
+        for reverse in (False, True) if link.two_way else (False,):
+            a, b = (link.to_place, link.from_place) if reverse else (link.from_place, link.to_place)
+            rows.append((node(a, layer), node(b, layer), KIND_LINK, i, reverse,
+                         MODES.index(link.mode), link.status == "open", time_h, cost,
+                         distance if distance is not None else 0.0, calendar, risk, -1,
+                         estimated))
+
+    for i, crossing in enumerate(network.crossings):
+        layer = crossing.layer
+        ca = places[crossing.place_a].country
+        cb = places[crossing.place_b].country
+        risk = float(max(country_risk[country_idx[ca]], country_risk[country_idx[cb]]))
+        calendar = calendar_idx[crossing.calendar_id] if crossing.calendar_id else -1
+        for reverse in (False, True):
+            if reverse:
+                a, b = crossing.place_b, crossing.place_a
+                dwell, cost = crossing.ba_dwell_h, crossing.ba_cost_usd
+            else:
+                a, b = crossing.place_a, crossing.place_b
+                dwell, cost = crossing.ab_dwell_h, crossing.ab_cost_usd
+            rows.append((node(a, layer), node(b, layer), KIND_CROSSING, i, reverse,
+                         MODES.index(crossing.mode), crossing.status == "open", dwell,
+                         math.nan if cost is None else cost, crossing.distance_km, calendar,
+                         risk, i, bool(crossing.estimate)))
+
+    for i, transfer in enumerate(network.transfers):
+        risk = float(country_risk[country_idx[places[transfer.place_id].country]])
+        for reverse in (False, True) if transfer.two_way else (False,):
+            la, lb = transfer.from_layer, transfer.to_layer
+            if reverse:
+                la, lb = lb, la
+            mode = lb.split(":")[0]
+            rows.append((node(transfer.place_id, la), node(transfer.place_id, lb), KIND_TRANSFER,
+                         i, reverse, MODES.index(mode), True,
+                         0.0 if transfer.time_h is None else transfer.time_h,
+                         math.nan if transfer.cost_usd is None else transfer.cost_usd, 0.0, -1,
+                         risk, -1, bool(transfer.estimate) or transfer.time_h is None))
+
+    n = len(node_index)
+    order = sorted(range(len(rows)), key=lambda r: rows[r][0])
+    rows = [rows[r] for r in order]
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 14
+    src = np.array(cols[0], dtype=np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, src + 1, 1)
+    indptr = np.cumsum(indptr)
+
+    node_place = tuple(p for p, _ in sorted(node_index, key=node_index.get))
+    node_layer = tuple(layer for _, layer in sorted(node_index, key=node_index.get))
+    place_nodes: dict[str, list[int]] = {}
+    for (place_id, _layer), idx in node_index.items():
+        place_nodes.setdefault(place_id, []).append(idx)
+
+    return CompiledNetwork(
+        network=network,
+        node_place=node_place,
+        node_layer=node_layer,
+        node_country=np.array([country_idx[places[p].country] for p in node_place], dtype=np.int64),
+        node_index=dict(node_index),
+        place_nodes={k: tuple(sorted(v)) for k, v in place_nodes.items()},
+        countries=countries,
+        country_risk=country_risk,
+        risk_fallback_countries=fallback,
+        calendars=calendars,
+        indptr=indptr,
+        edge_src=src,
+        edge_dst=np.array(cols[1], dtype=np.int64),
+        edge_kind=np.array(cols[2], dtype=np.int8),
+        edge_ref=np.array(cols[3], dtype=np.int64),
+        edge_reverse=np.array(cols[4], dtype=bool),
+        edge_mode=np.array(cols[5], dtype=np.int8),
+        edge_open=np.array(cols[6], dtype=bool),
+        edge_time_h=np.array(cols[7], dtype=float),
+        edge_cost_usd=np.array(cols[8], dtype=float),
+        edge_distance_km=np.array(cols[9], dtype=float),
+        edge_calendar=np.array(cols[10], dtype=np.int64),
+        edge_risk=np.array(cols[11], dtype=float),
+        edge_crossing=np.array(cols[12], dtype=np.int64),
+        edge_estimated=np.array(cols[13], dtype=bool),
+    )

@@ -1,0 +1,287 @@
+"""Turn a search result into a :class:`Route`: legs, totals, warnings, sources."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from corridor.model.network import MODES
+from corridor.routing.compile import KIND_CROSSING, KIND_LINK, KIND_TRANSFER
+from corridor.routing.result import Endpoint, Leg, Route, RouteSummary
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from corridor.routing.plan import _Access, _Request
+    from corridor.routing.search import Found
+
+WINTER_MONTHS = (12, 1, 2, 3)
+
+
+def _place_endpoint(req: _Request, place_id: str) -> Endpoint:
+    p = req.network.places[place_id]
+    return Endpoint(p.place_id, p.name, p.country, p.lat, p.lon, p.kind)
+
+
+def _co2e_kg(req: _Request, mode: str, distance_km: float) -> float:
+    factor = req.network.emission_factors.get(mode)
+    if factor is None or distance_km <= 0:
+        return 0.0
+    if req.cargo.is_passenger:
+        return (factor.kg_co2e_per_pax_km or 0.0) * distance_km
+    tonnes = req.cargo.tonnes or 0.0
+    return (factor.g_co2e_per_tkm or 0.0) * tonnes * distance_km / 1000.0
+
+
+def _days(hours: float) -> str:
+    if hours >= 48:
+        return f"{hours / 24:.0f} days"
+    return f"{hours:.0f} h" if hours >= 1 else f"{hours * 60:.0f} min"
+
+
+def build_route(
+    req: _Request,
+    found: Found,
+    access: dict[str, dict[int, _Access]],
+    origin: Endpoint,
+    destination: Endpoint,
+    run: Callable[[_Request], tuple[Found | None, dict]],
+) -> Route:
+    """Assemble the :class:`Route` for ``found`` (see :func:`corridor.plan_route`)."""
+    cn, network = req.cn, req.network
+    base = req.depart.replace(minute=0, second=0, microsecond=0)
+    offset = (req.depart - base).total_seconds() / 3600.0
+
+    def at(hours: float) -> dt.datetime:
+        return base + dt.timedelta(hours=hours)
+
+    factor = req.cargo.cost_factor
+    wait_cost_h = req.cargo.wait_cost_usd_per_day / 24.0
+    legs: list[Leg] = []
+    warnings: list[str] = []
+    source_ids: list[str] = []
+
+    def cite(ids) -> tuple[str, ...]:
+        for sid in ids:
+            if sid not in source_ids:
+                source_ids.append(sid)
+        return tuple(ids)
+
+    def scaled(cost: float | None) -> float | None:
+        if cost is None or (isinstance(cost, float) and math.isnan(cost)) or factor is None:
+            return None
+        return cost * factor
+
+    circuity = network.parameters.get("road_circuity_factor")
+
+    def access_leg(a: _Access, city: Endpoint, start: float, outbound: bool) -> Leg:
+        place = _place_endpoint(req, a.place_id)
+        frm, to = (city, place) if outbound else (place, city)
+        method = (f"great-circle × road circuity {circuity.value:.2f}; speed and cost of "
+                  f"{city.country} roads" if circuity else "great-circle distance")
+        country = network.countries[city.country]
+        return Leg("access", frm, to, "road", "access (estimated)", at(start),
+                   at(start + a.time_h), a.distance_km, a.time_h, scaled(a.cost_usd),
+                   _co2e_kg(req, "road", a.distance_km),
+                   float(country.risk if country.risk is not None else 0.0),
+                   cite(("geonames", *(circuity.sources if circuity else ()),
+                         *country.sources)), method)
+
+    clock = offset
+    if found.origin in access["origin"]:
+        a = access["origin"][found.origin]
+        legs.append(access_leg(a, origin, clock, outbound=True))
+        clock += a.time_h
+        warnings.append(
+            f"{origin.name} is not in the network: joined to "
+            f"{network.places[a.place_id].name} by an estimated {a.distance_km:.0f} km road."
+        )
+
+    calendars_hit: dict[str, str] = {}
+    for step in found.steps:
+        e = step.edge
+        kind, ref = int(cn.edge_kind[e]), int(cn.edge_ref[e])
+        reverse = bool(cn.edge_reverse[e])
+        src, dst = int(cn.edge_src[e]), int(cn.edge_dst[e])
+        frm = _place_endpoint(req, cn.node_place[src])
+        to = _place_endpoint(req, cn.node_place[dst])
+        mode = MODES[int(cn.edge_mode[e])]
+        risk = float(cn.edge_risk[e])
+        wait_h = step.enter_h - step.reach_h
+        cal = int(cn.edge_calendar[e])
+        if wait_h > 1e-9:
+            node_risk = float(cn.country_risk[int(cn.node_country[src])])
+            cal_id = cn.calendars[cal]
+            calendar = network.calendars[cal_id]
+            what = _entity_name(req, e)
+            reason = f"{what}: {calendar.describe()}"
+            legs.append(Leg(
+                "wait", frm, frm, "", f"wait for {what}", at(step.reach_h), at(step.enter_h),
+                0.0, wait_h, wait_h * wait_cost_h, 0.0, node_risk,
+                cite(tuple(s for r in calendar.rules for s in r.sources)), "",
+                {"reason": reason, "calendar_id": cal_id},
+            ))
+            calendars_hit[what] = reason
+            warnings.append(f"{reason}; this route waits {_days(wait_h)} at {frm.name} "
+                            f"(reached {at(step.reach_h):%a %d %b %Y %H:%M}).")
+        duration = step.leave_h - step.enter_h
+        cost = scaled(float(cn.edge_cost_usd[e]))
+        distance = float(cn.edge_distance_km[e])
+        details: dict[str, Any] = {}
+        if kind == KIND_LINK:
+            link = network.links[ref]
+            name = link.name or f"{frm.name}–{to.name}"
+            leg_kind = "link"
+            sources, estimate = link.sources, link.estimate
+            details["link_id"] = link.link_id
+            if link.mode in ("road", "rail"):
+                country = network.countries[frm.country]
+                sources = (*sources, *country.sources)
+            if link.mode == "rail":
+                details["gauge_mm"] = link.gauge_mm
+            month = at(step.enter_h).month
+            if link.notes.startswith("winter_risk:") and month in WINTER_MONTHS:
+                warnings.append(f"{name}: {link.notes.split(':', 1)[1].strip()}")
+            if link.notes.startswith("sails_when_loaded:"):
+                warnings.append(f"{name}: {link.notes.split(':', 1)[1].strip()}")
+        elif kind == KIND_CROSSING:
+            crossing = network.crossings[ref]
+            name = crossing.name
+            leg_kind = "border"
+            sources, estimate = crossing.sources, crossing.estimate
+            p90 = crossing.ba_dwell_p90_h if reverse else crossing.ab_dwell_p90_h
+            fee = crossing.ba_cost_usd if reverse else crossing.ab_cost_usd
+            details.update({
+                "crossing_id": crossing.crossing_id,
+                "dwell_h": round(duration, 2),
+                "dwell_p90_h": None if p90 is None else round(p90, 2),
+                "fees_usd": None if fee is None else round(fee, 2),
+                "regimes": list(crossing.regimes),
+            })
+        else:
+            transfer = network.transfers[ref]
+            from_layer, to_layer = cn.node_layer[src], cn.node_layer[dst]
+            name = f"{transfer.kind.replace('_', ' ')}: {from_layer} → {to_layer}"
+            leg_kind = "transfer"
+            sources, estimate = transfer.sources, transfer.estimate
+            if transfer.time_h is None:
+                estimate = (estimate + "; " if estimate else "") + "time not in sources (0 h)"
+            details.update({"from_layer": from_layer, "to_layer": to_layer})
+        legs.append(Leg(
+            leg_kind, frm, to, mode, name, at(step.enter_h), at(step.leave_h), distance,
+            duration, cost,
+            _co2e_kg(req, mode, distance) if kind != KIND_TRANSFER else 0.0,
+            risk, cite(sources), estimate, details,
+        ))
+        clock = step.leave_h
+
+    if found.target in access["destination"]:
+        a = access["destination"][found.target]
+        legs.append(access_leg(a, destination, clock, outbound=False))
+        clock += a.time_h
+        warnings.append(
+            f"{destination.name} is not in the network: joined from "
+            f"{network.places[a.place_id].name} by an estimated {a.distance_km:.0f} km road."
+        )
+
+    _alternative_warning(req, found, calendars_hit, warnings, run)
+
+    # totals
+    total_h = clock - offset
+    unknown = sum(1 for leg in legs if leg.cost_usd is None)
+    if unknown and not req.cargo.is_passenger:
+        warnings.append(f"{unknown} leg(s) have no sourced cost; the cost total leaves them out.")
+    if req.cargo.is_passenger:
+        warnings.append("Passenger costs are known only where a fare is in the sources, and "
+                        "CO2e only for flights; surface legs count 0 for both.")
+    weighted = sum(leg.risk * leg.duration_h for leg in legs)
+    risk = weighted / total_h if total_h > 0 else 0.0
+    countries: list[str] = []
+    for leg in legs:
+        for c in (leg.from_.country, leg.to.country):
+            if not countries or countries[-1] != c:
+                countries.append(c)
+    fallback = sorted(set(countries) & set(cn.risk_fallback_countries))
+    if fallback:
+        warnings.append(
+            f"No Global Peace Index rank in the sources for {', '.join(fallback)}; the median "
+            "risk of the network's countries stands in."
+        )
+    estimated = sum(1 for leg in legs if leg.estimate)
+    if estimated:
+        warnings.append(f"{estimated} of {len(legs)} legs use estimated figures "
+                        "(see each leg's 'estimate').")
+    crossings = tuple(leg.details["crossing_id"] for leg in legs if leg.kind == "border")
+    summary = RouteSummary(
+        distance_km=sum(leg.distance_km for leg in legs),
+        duration_h=total_h,
+        cost_usd=sum(leg.cost_usd or 0.0 for leg in legs),
+        co2e_kg=sum(leg.co2e_kg for leg in legs),
+        risk=risk,
+        border_crossings=len(crossings),
+        border_time_h=sum(leg.duration_h for leg in legs if leg.kind == "border"),
+        wait_time_h=sum(leg.duration_h for leg in legs if leg.kind == "wait"),
+        moving_time_h=sum(leg.duration_h for leg in legs if leg.kind in ("link", "access")),
+        transfers=sum(1 for leg in legs if leg.kind == "transfer"),
+        objective=req.objective,
+        objective_value=found.key,
+        cost_unknown_legs=unknown,
+    )
+    sources = tuple(
+        {"id": sid, "title": network.sources[sid].title, "url": network.sources[sid].url}
+        for sid in source_ids if sid in network.sources
+    )
+    return Route(
+        origin=origin, destination=destination, depart=req.depart, arrive=at(clock),
+        cargo=req.cargo.cargo_id, objective=req.objective, legs=tuple(legs), summary=summary,
+        countries=tuple(countries), crossings=crossings, warnings=tuple(warnings),
+        sources=sources, network=f"{network.name} {network.version}",
+    )
+
+
+def _entity_name(req: _Request, e: int) -> str:
+    from corridor.routing.plan import _edge_name
+
+    return _edge_name(req, e)
+
+
+def _alternative_warning(
+    req: _Request,
+    found: Found,
+    calendars_hit: dict[str, str],
+    warnings: list[str],
+    run: Callable[[_Request], tuple[Found | None, dict]],
+) -> None:
+    """Explain when a closure made the route go another way."""
+    cn, network = req.cn, req.network
+    if not any(int(c) >= 0 for c in cn.edge_calendar.tolist()):
+        return
+    free, _ = run(replace(req, use_calendars=False))
+    if free is None or [s.edge for s in free.steps] == [s.edge for s in found.steps]:
+        return
+    next_open = cn.next_open(req.depart)
+    used_crossings = [
+        network.crossings[int(cn.edge_ref[s.edge])].name
+        for s in found.steps if int(cn.edge_kind[s.edge]) == KIND_CROSSING
+    ]
+    for step in free.steps:
+        e = step.edge
+        cal = int(cn.edge_calendar[e])
+        if cal < 0:
+            continue
+        slot = int(step.reach_h)
+        if int(next_open[cal][min(slot, len(next_open[cal]) - 1)]) == slot:
+            continue  # open when reached
+        what = _entity_name(req, e)
+        if what in calendars_hit:
+            continue
+        description = network.calendars[cn.calendars[cal]].describe()
+        when = req.depart.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=slot)
+        instead = ", ".join(used_crossings) if used_crossings else "another way"
+        warnings.append(
+            f"{what} ({description}) would be closed when reached on {when:%d %b %Y}; "
+            f"the route goes via {instead} instead."
+        )
+        return

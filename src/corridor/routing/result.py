@@ -1,0 +1,151 @@
+"""Route results: plain frozen dataclasses that convert to dicts and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Endpoint", "Leg", "Route", "RouteSummary"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A place on a route: a network place, or a gazetteer city joined by an access leg."""
+
+    id: str
+    name: str
+    country: str
+    lat: float
+    lon: float
+    kind: str = "city"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "country": self.country,
+                "lat": round(self.lat, 5), "lon": round(self.lon, 5), "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One leg of an itinerary.
+
+    ``kind`` is ``link`` (driving, sailing, flying), ``border`` (clearing a crossing),
+    ``transfer`` (changing mode or gauge), ``wait`` (waiting for an opening) or ``access``
+    (an estimated road leg joining a gazetteer city to the network).
+    """
+
+    kind: str
+    from_: Endpoint
+    to: Endpoint
+    mode: str
+    name: str
+    depart: dt.datetime
+    arrive: dt.datetime
+    distance_km: float
+    duration_h: float
+    cost_usd: float | None
+    co2e_kg: float
+    risk: float
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "from": self.from_.to_dict(),
+            "to": self.to.to_dict(),
+            "mode": self.mode,
+            "name": self.name,
+            "depart": self.depart.isoformat(timespec="minutes"),
+            "arrive": self.arrive.isoformat(timespec="minutes"),
+            "distance_km": round(self.distance_km, 1),
+            "duration_h": round(self.duration_h, 2),
+            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 2),
+            "co2e_kg": round(self.co2e_kg, 1),
+            "risk": round(self.risk, 3),
+            "sources": list(self.sources),
+            "estimate": self.estimate or None,
+            **self.details,
+        }
+
+
+@dataclass(frozen=True)
+class RouteSummary:
+    """Totals of an itinerary."""
+
+    distance_km: float
+    duration_h: float
+    cost_usd: float
+    co2e_kg: float
+    risk: float
+    border_crossings: int
+    border_time_h: float
+    wait_time_h: float
+    moving_time_h: float
+    transfers: int
+    objective: str
+    objective_value: float
+    cost_unknown_legs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "distance_km": round(self.distance_km, 1),
+            "duration_h": round(self.duration_h, 2),
+            "duration_days": round(self.duration_h / 24.0, 2),
+            "cost_usd": round(self.cost_usd, 2),
+            "co2e_kg": round(self.co2e_kg, 1),
+            "risk": round(self.risk, 3),
+            "border_crossings": self.border_crossings,
+            "border_time_h": round(self.border_time_h, 2),
+            "wait_time_h": round(self.wait_time_h, 2),
+            "moving_time_h": round(self.moving_time_h, 2),
+            "transfers": self.transfers,
+            "objective": self.objective,
+            "objective_value": round(self.objective_value, 2),
+            "cost_unknown_legs": self.cost_unknown_legs,
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    """The best itinerary for one request: legs, totals, warnings and sources.
+
+    ``to_dict()`` gives the JSON contract documented in the README.
+    """
+
+    origin: Endpoint
+    destination: Endpoint
+    depart: dt.datetime
+    arrive: dt.datetime
+    cargo: str
+    objective: str
+    legs: tuple[Leg, ...]
+    summary: RouteSummary
+    countries: tuple[str, ...]
+    crossings: tuple[str, ...]
+    warnings: tuple[str, ...]
+    sources: tuple[dict[str, str], ...]
+    network: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin.to_dict(),
+            "destination": self.destination.to_dict(),
+            "depart": self.depart.isoformat(timespec="minutes"),
+            "arrive": self.arrive.isoformat(timespec="minutes"),
+            "cargo": self.cargo,
+            "objective": self.objective,
+            "summary": self.summary.to_dict(),
+            "countries": list(self.countries),
+            "crossings": list(self.crossings),
+            "legs": [leg.to_dict() for leg in self.legs],
+            "warnings": list(self.warnings),
+            "sources": list(self.sources),
+            "network": self.network,
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The route as a JSON string (``kwargs`` go to :func:`json.dumps`)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)

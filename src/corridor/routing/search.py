@@ -1,0 +1,209 @@
+"""Time-dependent, label-setting search over a :class:`CompiledNetwork`.
+
+The search runs from one or more origin nodes at a departure time. A leg with a calendar can
+only be entered while its calendar is open; a traveller who reaches it while it is closed
+waits for the next opening, and the wait is costed at the node's wait rate. Each label
+carries an objective value ("key") and an arrival time. A label is dominated by another at
+the same node that arrives no later and whose key, plus the cost of waiting until the later
+arrival, is no higher; only non-dominated labels are kept (at most ``max_labels`` per
+node), so the search is exact for time and, within that bound, for money, distance and
+generalized cost.
+
+*Vias* are handled by layering the state: a state is (node, number of vias satisfied). A via
+is either a set of nodes (a place) or a set of edges (a crossing) that must be used in order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from corridor.routing.compile import HORIZON_HOURS, CompiledNetwork
+
+__all__ = ["Step", "Via", "search"]
+
+
+@dataclass(frozen=True)
+class Via:
+    """A point the route must pass: a set of nodes, or a set of edges, to use in order."""
+
+    nodes: frozenset[int] = frozenset()
+    edges: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One edge of a found path: when it was reached, entered (after waiting) and left."""
+
+    edge: int
+    reach_h: float
+    enter_h: float
+    leave_h: float
+
+
+@dataclass(frozen=True)
+class Found:
+    """The result of a search: the origin and target used and the steps between them."""
+
+    origin: int
+    target: int
+    steps: tuple[Step, ...]
+    key: float
+    arrive_h: float
+
+
+def search(
+    cn: CompiledNetwork,
+    *,
+    origins: Mapping[int, tuple[float, float]],
+    targets: Mapping[int, tuple[float, float]],
+    edge_ok: np.ndarray,
+    edge_key: Sequence[float],
+    node_wait_rate: Sequence[float],
+    next_open: Sequence[np.ndarray] | None,
+    vias: Sequence[Via] = (),
+    max_labels: int = 8,
+) -> Found | None:
+    """Find the path of least key from any origin to any target.
+
+    Parameters
+    ----------
+    origins
+        ``node -> (start time h, start key)``; times are hours after the horizon start.
+    targets
+        ``node -> (extra time h, extra key)`` added on arrival (for access legs).
+    edge_ok
+        Boolean mask of usable edges (status, cargo modes, avoidances).
+    edge_key
+        Objective increment of each edge, waiting excluded.
+    node_wait_rate
+        Objective cost of one hour of waiting at each node.
+    next_open
+        Per calendar, the first open hour at or after each hour; ``None`` ignores calendars.
+    vias
+        Points to pass in order.
+    """
+    indptr = cn.indptr.tolist()
+    dst = cn.edge_dst.tolist()
+    etime = cn.edge_time_h.tolist()
+    ecal = cn.edge_calendar.tolist()
+    ok = edge_ok.tolist()
+    n_stages = len(vias) + 1
+    via_nodes = [v.nodes for v in vias]
+    via_edges = [v.edges for v in vias]
+    horizon = float(HORIZON_HOURS)
+
+    # label storage
+    lab_key: list[float] = []
+    lab_time: list[float] = []
+    lab_state: list[int] = []
+    lab_pred: list[int] = []
+    lab_step: list[Step | None] = []
+    lab_alive: list[bool] = []
+    at_state: dict[int, list[int]] = {}
+    heap: list[tuple[float, float, int]] = []
+
+    def advance_stage(node: int, stage: int) -> int:
+        while stage < n_stages - 1 and node in via_nodes[stage]:
+            stage += 1
+        return stage
+
+    def push(state: int, key: float, time: float, pred: int, step: Step | None) -> None:
+        node = state // n_stages
+        rate = node_wait_rate[node]
+        labels = at_state.get(state)
+        if labels is None:
+            labels = []
+            at_state[state] = labels
+        else:
+            for other in labels:
+                if not lab_alive[other]:
+                    continue
+                t_o = lab_time[other]
+                if t_o <= time and lab_key[other] + rate * (time - t_o) <= key + 1e-9:
+                    return  # dominated
+            for other in labels:
+                if (
+                    lab_alive[other]
+                    and time <= lab_time[other]
+                    and key + rate * (lab_time[other] - time) <= lab_key[other] + 1e-9
+                ):
+                    lab_alive[other] = False
+            labels[:] = [o for o in labels if lab_alive[o]]
+            if len(labels) >= max_labels:
+                return
+        idx = len(lab_key)
+        lab_key.append(key)
+        lab_time.append(time)
+        lab_state.append(state)
+        lab_pred.append(pred)
+        lab_step.append(step)
+        lab_alive.append(True)
+        labels.append(idx)
+        heapq.heappush(heap, (key, time, idx))
+
+    for node, (t0, k0) in origins.items():
+        push(node * n_stages + advance_stage(node, 0), k0, t0, -1, None)
+
+    best_total = math.inf
+    best_label = -1
+    final = n_stages - 1
+    while heap:
+        key, time, idx = heapq.heappop(heap)
+        if key >= best_total:
+            break
+        if not lab_alive[idx]:
+            continue
+        state = lab_state[idx]
+        node, stage = divmod(state, n_stages)
+        if stage == final and node in targets:
+            extra_t, extra_k = targets[node]
+            total = key + extra_k
+            if total < best_total:
+                best_total, best_label = total, idx
+        rate = node_wait_rate[node]
+        for e in range(indptr[node], indptr[node + 1]):
+            if not ok[e]:
+                continue
+            enter = time
+            cal = ecal[e]
+            if cal >= 0 and next_open is not None:
+                slot = int(time)
+                if slot >= horizon:
+                    continue
+                opening = int(next_open[cal][slot])
+                if opening >= horizon:
+                    continue
+                if opening > slot:
+                    enter = float(opening)
+            leave = enter + etime[e]
+            if leave > horizon or leave != leave:
+                continue
+            new_key = key + (enter - time) * rate + edge_key[e]
+            if new_key >= best_total:
+                continue
+            head = dst[e]
+            new_stage = stage
+            if new_stage < final and e in via_edges[new_stage]:
+                new_stage += 1
+            new_stage = advance_stage(head, new_stage)
+            push(head * n_stages + new_stage, new_key, leave, idx, Step(e, time, enter, leave))
+
+    if best_label < 0:
+        return None
+    steps: list[Step] = []
+    idx = best_label
+    while lab_pred[idx] >= 0:
+        step = lab_step[idx]
+        assert step is not None
+        steps.append(step)
+        idx = lab_pred[idx]
+    steps.reverse()
+    origin = lab_state[idx] // n_stages
+    target = lab_state[best_label] // n_stages
+    return Found(origin, target, tuple(steps), best_total,
+                 lab_time[best_label] + targets[target][0])
