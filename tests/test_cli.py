@@ -1,0 +1,106 @@
+"""The command line, run as `corridor` and as `python -m corridor`, on a tiny network."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from netbuilder import tiny
+
+CORRIDOR = str(Path(sys.executable).parent / "corridor")
+COMMANDS = [[CORRIDOR], [sys.executable, "-m", "corridor"]]
+
+
+def run(args, command=COMMANDS[0]):
+    return subprocess.run([*command, *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory):
+    return tiny(tmp_path_factory.mktemp("cli") / "tiny")
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=["corridor", "python -m corridor"])
+def test_route_json(net, command):
+    out = run(["route", "Alpha", "Gamma", "--depart", "2026-07-15", "--optimize", "time",
+               "--json", "--network", net], command)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["summary"]["duration_h"] == 4.0
+    assert data["summary"]["border_crossings"] == 1
+    assert data["countries"] == ["AAA", "CCC"]
+    assert [leg["kind"] for leg in data["legs"]] == ["link", "border", "link"]
+
+
+def test_both_commands_agree(net):
+    args = ["route", "Alpha", "Gamma", "--depart", "2026-01-15", "--json", "--network", net]
+    a, b = (run(args, c) for c in COMMANDS)
+    assert a.returncode == b.returncode == 0
+    assert json.loads(a.stdout) == json.loads(b.stdout)
+
+
+def test_route_table(net):
+    out = run(["route", "Alpha", "Gamma", "--depart", "2026-01-15", "--optimize", "time",
+               "--avoid", "BBB", "--network", net])
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "Alpha (AAA) → Gamma (CCC)" in text
+    assert "wait" in text and "closed Dec–Mar" in text
+    assert "Pass: dwell 1.0 h, fees $10" in text
+    assert "warnings:" in text and "waits 76 days" in text
+
+
+def test_via_and_comma_lists(net):
+    out = run(["route", "Alpha", "Gamma", "--depart", "2026-07-15", "--via", "Beta",
+               "--avoid", "Pass", "--modes", "road,ferry", "--json", "--network", net])
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["countries"] == ["AAA", "BBB", "CCC"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["route", "Alpah", "Gamma"], 2, "did you mean 'Alpha'"),
+        (["route", "Alpha", "Gamma", "--optimize", "fast"], 2, "unknown objective"),
+        (["route", "Alpha", "Gamma", "--cargo", "pallet"], 2, "unknown cargo"),
+        (["route", "Alpha", "Gamma", "--depart", "tomorrow"], 2, "YYYY-MM-DD"),
+        (["route", "Alpha", "Gamma", "--avoid", "BBB", "--avoid", "Pass"], 3, "avoid"),
+        (["route", "Alpha", "Gamma", "--modes", "rail"], 2, "may use road, ferry"),
+        (["places", "zzzzqqq"], 2, "no place matches"),
+    ],
+)
+def test_errors_are_messages_not_tracebacks(net, args, code, message):
+    out = run([*args, "--network", net])
+    assert out.returncode == code, (out.stdout, out.stderr)
+    assert message in out.stderr + out.stdout
+    assert "Traceback" not in out.stderr
+
+
+def test_invalid_network_folder(tmp_path):
+    folder = tiny(tmp_path / "bad")
+    text = (folder / "links.csv").read_text().replace("c_pass,gamma", "c_pass,nowhere")
+    (folder / "links.csv").write_text(text)
+    out = run(["validate", folder])
+    assert out.returncode == 1
+    assert "unknown place id 'nowhere'" in out.stderr
+    out = run(["route", "Alpha", "Gamma", "--network", folder])
+    assert out.returncode == 4
+    assert "unknown place id 'nowhere'" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_validate_ok(net):
+    out = run(["validate", net])
+    assert out.returncode == 0
+    assert out.stdout.startswith("ok: tiny test: 9 places, 6 links, 3 crossings")
+
+
+def test_places_search(net):
+    out = run(["places", "alf", "--network", net, "--json"])
+    assert out.returncode == 0
+    hits = json.loads(out.stdout)
+    assert hits[0]["id"] == "alpha"
