@@ -40,7 +40,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     Examples
     --------
     >>> round(haversine_km(33.55, 72.83, 43.35, 77.04))
-    1146
+    1149
     """
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
