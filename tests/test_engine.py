@@ -123,23 +123,31 @@ def test_gauge_break_needs_a_transfer(tmp_path):
     ]
     transfer = dict(place_id="delta", from_layer="rail:1435", to_layer="rail:1520", time_h=2,
                     cost_usd=50, two_way="true", kind="gauge_change", sources="s1")
+    # cargo starts and ends on the road: loading onto and off the train is free here
+    loading = [
+        dict(place_id="alpha", from_layer="road", to_layer="rail:1435", time_h=0,
+             cost_usd=0, two_way="true", kind="transship", sources="s1"),
+        dict(place_id="epsilon", from_layer="road", to_layer="rail:1520", time_h=0,
+             cost_usd=0, two_way="true", kind="transship", sources="s1"),
+    ]
     with_transfer = load_network(tiny(tmp_path / "a", places=places, links=links,
-                                      crossings=[], calendars=[], transfers=[transfer]))
+                                      crossings=[], calendars=[], transfers=[transfer, *loading]))
     r = plan_route("Alpha", "Epsilon", depart="2026-07-15", cargo="teu", optimize="time",
                    network=with_transfer)
-    assert [leg.kind for leg in r.legs] == ["link", "transfer", "link"]
-    assert r.legs[1].details["from_layer"] == "rail:1435"
-    assert r.legs[1].details["to_layer"] == "rail:1520"
+    kinds = [leg.kind for leg in r.legs]
+    assert kinds == ["transfer", "link", "transfer", "link", "transfer"]
+    assert r.legs[2].details["from_layer"] == "rail:1435"
+    assert r.legs[2].details["to_layer"] == "rail:1520"
     assert r.summary.duration_h == pytest.approx(4 + 2 + 1)
     assert r.summary.cost_usd == pytest.approx(200 + 50 + 50)
-    assert r.summary.transfers == 1
+    assert r.summary.transfers == 3
     # a truck may not use rail: the long road
     truck = plan_route("Alpha", "Epsilon", depart="2026-07-15", cargo="truck",
                        optimize="time", network=with_transfer)
     assert truck.summary.duration_h == pytest.approx(20.0)
     # without the gauge-change facility the two rail lines do not connect
     without = load_network(tiny(tmp_path / "b", places=places, links=links, crossings=[],
-                                calendars=[], transfers=[]))
+                                calendars=[], transfers=loading))
     r = plan_route("Alpha", "Epsilon", depart="2026-07-15", cargo="teu", optimize="time",
                    network=without)
     assert r.summary.duration_h == pytest.approx(20.0)

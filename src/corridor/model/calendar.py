@@ -161,6 +161,19 @@ class CalendarRule:
             mask &= np.isin(days, stamps)
         return mask
 
+    @property
+    def matches_always(self) -> bool:
+        """True when no selector narrows the rule (all twelve months count as none)."""
+        return (
+            (self.months is None or len(self.months) == 12)
+            and self.days is None
+            and self.weekdays is None
+            and self.hours is None
+            and self.date_from is None
+            and self.date_to is None
+            and self.holidays is None
+        )
+
     def describe(self) -> str:
         """A short human description, e.g. ``'closed Dec–Mar'``."""
         parts: list[str] = []
@@ -246,8 +259,24 @@ class Calendar:
         return bool(self.open_mask(when, 1)[0])
 
     def describe(self) -> str:
-        """The rules in words, e.g. ``'closed Dec–Mar; closed Sat–Sun'``."""
-        return "; ".join(rule.describe() for rule in self.rules) or "always open"
+        """The rules in words, e.g. ``'closed Dec–Mar; closed Sat–Sun'``.
+
+        A calendar that starts by closing everything (a timetable) reads as ``open only …``.
+
+        Examples
+        --------
+        >>> shut = CalendarRule("close", months=frozenset(range(1, 13)))
+        >>> slot = CalendarRule("open", weekdays=frozenset({2, 5}), hours=(12, 13))
+        >>> Calendar("flight", (shut, slot)).describe()
+        'open only Wed, Sat 12:00–13:00'
+        """
+        rules = list(self.rules)
+        if rules and rules[0].action == "close" and rules[0].matches_always:
+            rest = [r.describe() for r in rules[1:]]
+            opens = [t.removeprefix("open ") for t, r in zip(rest, rules[1:]) if r.action == "open"]
+            closes = [t for t, r in zip(rest, rules[1:]) if r.action != "open"]
+            return "; ".join(["open only " + " or ".join(opens) if opens else "closed", *closes])
+        return "; ".join(rule.describe() for rule in rules) or "always open"
 
 
 def next_open_index(mask: np.ndarray) -> np.ndarray:

@@ -193,10 +193,20 @@ def _compile(network: Network) -> CompiledNetwork:
             else:
                 a, b = crossing.place_a, crossing.place_b
                 dwell, cost = crossing.ab_dwell_h, crossing.ab_cost_usd
+            # The road or track between the two posts is driven at the entry country's
+            # speed and cost (Torugart's Chinese port lies 110 km below the pass).
+            time_h = dwell
+            total_cost = math.nan if cost is None else cost
+            if crossing.distance_km:
+                speed, rate = speed_and_rate(b, crossing.mode)
+                if speed:
+                    time_h += crossing.distance_km / speed
+                if rate is not None and not math.isnan(total_cost):
+                    total_cost += rate * crossing.distance_km / 500.0
             rows.append((node(a, layer), node(b, layer), KIND_CROSSING, i, reverse,
-                         MODES.index(crossing.mode), crossing.status == "open", dwell,
-                         math.nan if cost is None else cost, crossing.distance_km, calendar,
-                         risk, i, bool(crossing.estimate)))
+                         MODES.index(crossing.mode), crossing.status == "open", time_h,
+                         total_cost, crossing.distance_km, calendar, risk, i,
+                         bool(crossing.estimate)))
 
     for i, transfer in enumerate(network.transfers):
         risk = float(country_risk[country_idx[places[transfer.place_id].country]])

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from corridor.routing.plan import _Access, _Request
     from corridor.routing.search import Found
 
-WINTER_MONTHS = (12, 1, 2, 3)
+WINTER_MONTHS = (11, 12, 1, 2, 3, 4)
+"""Months in which a link whose notes start with ``winter_risk:`` gets a warning."""
 
 
 def _place_endpoint(req: _Request, place_id: str) -> Endpoint:
@@ -75,6 +76,15 @@ def build_route(
         return cost * factor
 
     circuity = network.parameters.get("road_circuity_factor")
+    noted: set[str] = set()
+
+    def notes_warning(name: str, notes: str) -> None:
+        label, _, text = notes.partition(":")
+        text = text.strip()
+        if (label, name.split("(")[0].strip()) in noted:
+            return
+        noted.add((label, name.split("(")[0].strip()))
+        warnings.append(f"{name} ({label.replace('_', ' ')}): {text}")
 
     def access_leg(a: _Access, city: Endpoint, start: float, outbound: bool) -> Leg:
         place = _place_endpoint(req, a.place_id)
@@ -143,14 +153,16 @@ def build_route(
                 details["gauge_mm"] = link.gauge_mm
             month = at(step.enter_h).month
             if link.notes.startswith("winter_risk:") and month in WINTER_MONTHS:
-                warnings.append(f"{name}: {link.notes.split(':', 1)[1].strip()}")
+                notes_warning(name, link.notes)
             if link.notes.startswith("sails_when_loaded:"):
-                warnings.append(f"{name}: {link.notes.split(':', 1)[1].strip()}")
+                notes_warning(name, link.notes)
         elif kind == KIND_CROSSING:
             crossing = network.crossings[ref]
             name = crossing.name
             leg_kind = "border"
             sources, estimate = crossing.sources, crossing.estimate
+            if crossing.notes.startswith("closure_risk:"):
+                notes_warning(name, crossing.notes)
             p90 = crossing.ba_dwell_p90_h if reverse else crossing.ab_dwell_p90_h
             fee = crossing.ba_cost_usd if reverse else crossing.ab_cost_usd
             details.update({

@@ -176,7 +176,9 @@ def _objective_arrays(req: _Request) -> tuple[list[float], list[float]]:
 def _edge_mask(req: _Request) -> np.ndarray:
     cn, network = req.cn, req.network
     modes = np.array([m in req.modes for m in MODES])
-    ok = modes[cn.edge_mode].copy()
+    # Transfers are not filtered by mode: the link filter already keeps the cargo out of
+    # a forbidden layer, and the hand-over at the origin and destination is on the road.
+    ok = modes[cn.edge_mode] | (cn.edge_kind == KIND_TRANSFER)
     if not req.open_planned:
         ok &= cn.edge_open
     else:
@@ -214,6 +216,17 @@ def _via_of(match: Match, req: _Request) -> Via:
     return Via(nodes=frozenset(cn.place_nodes.get(match.place.place_id, ())))
 
 
+def _endpoint_nodes(cn: CompiledNetwork, place_id: str) -> tuple[int, ...]:
+    """Where a shipment starts or ends at a place: on the road, when the place has roads.
+
+    Cargo is handed over on a truck; reaching a train, ship or plane at the origin goes
+    through the place's transfers (handling, check-in). A place without roads (a rail-only
+    terminal) is entered and left in any of its layers.
+    """
+    road = cn.node_index.get((place_id, "road"))
+    return (road,) if road is not None else cn.place_nodes.get(place_id, ())
+
+
 def _run(req: _Request) -> tuple[Found | None, dict]:
     cn = req.cn
     key, wait = _objective_arrays(req)
@@ -233,7 +246,7 @@ def _run(req: _Request) -> tuple[Found | None, dict]:
     origins: dict[int, tuple[float, float]] = {}
     access: dict[str, dict[int, _Access]] = {"origin": {}, "destination": {}}
     if req.origin.place is not None:
-        for n in cn.place_nodes.get(req.origin.place.place_id, ()):
+        for n in _endpoint_nodes(cn, req.origin.place.place_id):
             origins[n] = (t0, 0.0)
     else:
         for a in _access_options(req, req.origin):
@@ -242,7 +255,7 @@ def _run(req: _Request) -> tuple[Found | None, dict]:
             access["origin"][n] = a
     targets: dict[int, tuple[float, float]] = {}
     if req.destination.place is not None:
-        for n in cn.place_nodes.get(req.destination.place.place_id, ()):
+        for n in _endpoint_nodes(cn, req.destination.place.place_id):
             targets[n] = (0.0, 0.0)
     else:
         for a in _access_options(req, req.destination):

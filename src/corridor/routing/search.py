@@ -11,6 +11,8 @@ generalized cost.
 
 *Vias* are handled by layering the state: a state is (node, number of vias satisfied). A via
 is either a set of nodes (a place) or a set of edges (a crossing) that must be used in order.
+The state also records whether the last edge was a transfer: two transfers in a row at one
+place are not allowed (a gauge change is one operation, not rail → road → rail).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corridor.routing.compile import HORIZON_HOURS, CompiledNetwork
+from corridor.routing.compile import HORIZON_HOURS, KIND_TRANSFER, CompiledNetwork
 
 __all__ = ["Step", "Via", "search"]
 
@@ -90,6 +92,7 @@ def search(
     indptr = cn.indptr.tolist()
     dst = cn.edge_dst.tolist()
     etime = cn.edge_time_h.tolist()
+    is_transfer = (cn.edge_kind == KIND_TRANSFER).tolist()
     ecal = cn.edge_calendar.tolist()
     ok = edge_ok.tolist()
     n_stages = len(vias) + 1
@@ -113,7 +116,7 @@ def search(
         return stage
 
     def push(state: int, key: float, time: float, pred: int, step: Step | None) -> None:
-        node = state // n_stages
+        node = state // (2 * n_stages)
         rate = node_wait_rate[node]
         labels = at_state.get(state)
         if labels is None:
@@ -147,7 +150,7 @@ def search(
         heapq.heappush(heap, (key, time, idx))
 
     for node, (t0, k0) in origins.items():
-        push(node * n_stages + advance_stage(node, 0), k0, t0, -1, None)
+        push((node * n_stages + advance_stage(node, 0)) * 2, k0, t0, -1, None)
 
     best_total = math.inf
     best_label = -1
@@ -159,7 +162,8 @@ def search(
         if not lab_alive[idx]:
             continue
         state = lab_state[idx]
-        node, stage = divmod(state, n_stages)
+        node, stage = divmod(state >> 1, n_stages)
+        after_transfer = state & 1
         if stage == final and node in targets:
             extra_t, extra_k = targets[node]
             total = key + extra_k
@@ -167,7 +171,7 @@ def search(
                 best_total, best_label = total, idx
         rate = node_wait_rate[node]
         for e in range(indptr[node], indptr[node + 1]):
-            if not ok[e]:
+            if not ok[e] or (after_transfer and is_transfer[e]):
                 continue
             enter = time
             cal = ecal[e]
@@ -191,7 +195,8 @@ def search(
             if new_stage < final and e in via_edges[new_stage]:
                 new_stage += 1
             new_stage = advance_stage(head, new_stage)
-            push(head * n_stages + new_stage, new_key, leave, idx, Step(e, time, enter, leave))
+            push((head * n_stages + new_stage) * 2 + is_transfer[e], new_key, leave, idx,
+                 Step(e, time, enter, leave))
 
     if best_label < 0:
         return None
@@ -203,7 +208,7 @@ def search(
         steps.append(step)
         idx = lab_pred[idx]
     steps.reverse()
-    origin = lab_state[idx] // n_stages
-    target = lab_state[best_label] // n_stages
+    origin = lab_state[idx] // (2 * n_stages)
+    target = lab_state[best_label] // (2 * n_stages)
     return Found(origin, target, tuple(steps), best_total,
                  lab_time[best_label] + targets[target][0])
