@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from unidecode import unidecode
 
 from corridor.exceptions import UnknownPlaceError
@@ -107,14 +108,14 @@ def _cities(countries: frozenset[str]) -> tuple[City, ...]:
 class _Index:
     exact: dict[str, list[Match]]
     keys: tuple[str, ...]
-    key_to_matches: dict[str, list[Match]]
 
 
-_INDEXES: dict[str, _Index] = {}
+_INDEXES: dict[tuple[str, bool], _Index] = {}
 
 
-def _index(network: Network) -> _Index:
-    cached = _INDEXES.get(network.content_hash)
+def _index(network: Network, *, cities: bool = True) -> _Index:
+    """Names of the network's places and crossings, and with ``cities`` the gazetteer's."""
+    cached = _INDEXES.get((network.content_hash, cities))
     if cached is not None:
         return cached
     exact: dict[str, list[Match]] = {}
@@ -134,24 +135,56 @@ def _index(network: Network) -> _Index:
         for label in (crossing.crossing_id, crossing.name, *crossing.aliases):
             add(label, Match("crossing", crossing.crossing_id, crossing.name, f"{a}-{b}",
                              f"{crossing.mode} crossing", label, 100.0, crossing=crossing))
-    for city in _cities(frozenset(network.countries)):
+    # A gazetteer city that is a network city (same country, within 15 km) lends the
+    # network place its names and transliterations instead of being listed twice.
+    towns = [p for p in network.places.values() if p.kind != "border_post"]
+    gazetteer = _cities(frozenset(network.countries)) if cities else ()
+    near = np.zeros(len(gazetteer), dtype=bool)
+    if towns and gazetteer:
+        lat1 = np.radians([c.lat for c in gazetteer])[:, None]
+        lon1 = np.radians([c.lon for c in gazetteer])[:, None]
+        lat2 = np.radians([p.lat for p in towns])[None, :]
+        lon2 = np.radians([p.lon for p in towns])[None, :]
+        a = (np.sin((lat2 - lat1) / 2) ** 2
+             + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+        km = 2 * 6371.0 * np.arcsin(np.sqrt(a))
+        same = (np.array([c.country for c in gazetteer])[:, None]
+                == np.array([p.country for p in towns])[None, :])
+        km = np.where(same, km, np.inf)
+        nearest = km.argmin(axis=1)
+        near = km[np.arange(len(gazetteer)), nearest] < 15.0
+    for i, city in enumerate(gazetteer):
+        if near[i]:
+            p = towns[int(nearest[i])]
+            for label in (city.name, *city.aliases):
+                add(label, Match("place", p.place_id, p.name, p.country, p.kind, label, 100.0,
+                                 place=p))
+            continue
         for label in (city.name, *city.aliases):
             add(label, Match("city", city.place_id, city.name, city.country,
                              f"city, pop. {city.population:,}", label, 100.0, city=city))
-    keys = tuple(exact)
-    index = _Index(exact, keys, exact)
-    _INDEXES[network.content_hash] = index
+    index = _Index(exact, tuple(exact))
+    _INDEXES[(network.content_hash, cities)] = index
     return index
 
 
-_KIND_ORDER = {"place": 0, "crossing": 1, "city": 2}
+_KIND_ORDER = ("place", "crossing", "city")
 
 
-def _rank(matches: list[Match]) -> list[Match]:
+def _rank(matches: list[Match], order: tuple[str, ...] = _KIND_ORDER) -> list[Match]:
     def population(m: Match) -> int:
         return m.city.population if m.city else 0
 
-    return sorted(matches, key=lambda m: (_KIND_ORDER[m.kind], -population(m)))
+    return sorted(matches, key=lambda m: (order.index(m.kind), -population(m)))
+
+
+def _close_keys(key: str, keys: tuple[str, ...], limit: int) -> list[tuple[str, float]]:
+    """Fuzzy matches of ``key``, ignoring much shorter names that only match a fragment."""
+    from rapidfuzz import fuzz, process
+
+    hits = process.extract(key, keys, scorer=fuzz.WRatio, limit=limit * 4)
+    return [(k, float(score)) for k, score, _ in hits if len(k) * 2 >= len(key)
+            and len(key) * 3 >= len(k)][:limit]
 
 
 def find_places(query: str, network: Network, *, limit: int = 10) -> list[Match]:
@@ -165,8 +198,6 @@ def find_places(query: str, network: Network, *, limit: int = 10) -> list[Match]
     >>> [m.name for m in find_places("alma-ata", load_network(), limit=1)]
     ['Almaty']
     """
-    from rapidfuzz import fuzz, process
-
     index = _index(network)
     key = normalize(query)
     if not key:
@@ -189,20 +220,18 @@ def find_places(query: str, network: Network, *, limit: int = 10) -> list[Match]
     for k in prefixed:
         take(index.exact[k], 90.0, k)
     if len(results) < limit:
-        for k, score, _ in process.extract(key, index.keys, scorer=fuzz.WRatio, limit=limit * 3):
-            if score >= 70:
-                take(index.exact[k], float(score) * 0.85, k)
+        threshold = 90 if results else 75  # fragments only when nothing else matched
+        for k, score in _close_keys(key, index.keys, limit * 3):
+            if score >= threshold:
+                take(index.exact[k], score * 0.85, k)
     return results[:limit]
 
 
 def suggestions(query: str, network: Network, *, limit: int = 5) -> list[str]:
     """Display names of the closest matches, for 'did you mean' messages."""
-    from rapidfuzz import fuzz, process
-
     index = _index(network)
     names: list[str] = []
-    for k, _, _ in process.extract(normalize(query), index.keys, scorer=fuzz.WRatio,
-                                   limit=limit * 4):
+    for k, _ in _close_keys(normalize(query), index.keys, limit * 4):
         for m in _rank(index.exact[k]):
             label = m.name if m.kind != "city" else f"{m.name} ({m.country})"
             if label not in names:
@@ -215,9 +244,9 @@ def resolve_name(
 ) -> Match:
     """Resolve a user's name to one network place, crossing or gazetteer city.
 
-    A network place beats a crossing, which beats a gazetteer city; among cities the most
-    populous wins. A gazetteer city within 15 km of a network city of its country is taken
-    to be that city.
+    Kinds are preferred in the order of ``allow`` (by default a network place beats a
+    crossing, which beats a gazetteer city); among cities the most populous wins. A gazetteer
+    city within 15 km of a network place of its country is that place.
 
     Raises
     ------
@@ -230,20 +259,12 @@ def resolve_name(
     >>> resolve_name("Nur-Sultan", load_network()).name
     'Astana'
     """
-    index = _index(network)
     key = normalize(name)
-    candidates = [m for m in index.exact.get(key, []) if m.kind in allow]
+    # The network's own names first: loading the gazetteer costs about a second.
+    candidates = [m for m in _index(network, cities=False).exact.get(key, [])
+                  if m.kind in allow]
+    if not candidates:
+        candidates = [m for m in _index(network).exact.get(key, []) if m.kind in allow]
     if not candidates:
         raise UnknownPlaceError(name, suggestions(name, network))
-    best = _rank(candidates)[0]
-    if best.kind == "city" and best.city is not None:
-        city = best.city
-        for place in network.places.values():
-            if (
-                place.country == city.country
-                and place.kind == "city"
-                and haversine_km(place.lat, place.lon, city.lat, city.lon) < 15
-            ):
-                return Match("place", place.place_id, place.name, place.country, place.kind,
-                             name, 100.0, place=place)
-    return best
+    return _rank(candidates, allow)[0]

@@ -65,7 +65,7 @@ def _parse_depart(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
     if depart is None:
         return dt.datetime.combine(dt.date.today(), dt.time(8, 0))
     if isinstance(depart, dt.datetime):
-        return depart.replace(tzinfo=None)
+        return depart.replace(tzinfo=None, second=0, microsecond=0)
     if isinstance(depart, dt.date):
         return dt.datetime.combine(depart, dt.time(8, 0))
     try:
@@ -76,7 +76,7 @@ def _parse_depart(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
         ) from None
     if len(str(depart).strip()) == 10:  # a bare date: leave at 08:00
         parsed = parsed.replace(hour=8)
-    return parsed.replace(tzinfo=None)
+    return parsed.replace(tzinfo=None, second=0, microsecond=0)
 
 
 def _choice(value: str, options: Iterable[str], what: str) -> str:
@@ -242,7 +242,8 @@ def _run(req: _Request) -> tuple[Found | None, dict]:
         cost = (a.cost_usd or 0.0) * factor
         return cost + vot * a.time_h + _TIE_BREAK * a.time_h
 
-    t0 = 0.0
+    # Search times are hours after the departure's hour (the calendars' hour 0).
+    t0 = req.depart.minute / 60.0
     origins: dict[int, tuple[float, float]] = {}
     access: dict[str, dict[int, _Access]] = {"origin": {}, "destination": {}}
     if req.origin.place is not None:
