@@ -7,9 +7,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from netbuilder import tiny  # noqa: E402
-
 from corridor import load_network  # noqa: E402
+from netbuilder import tiny  # noqa: E402
 
 
 @pytest.fixture

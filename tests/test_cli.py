@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from netbuilder import tiny
 
 CORRIDOR = str(Path(sys.executable).parent / "corridor")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from netbuilder import crossing, place, road, tiny
 
 from corridor import (
     InvalidOptionError,
@@ -14,6 +13,7 @@ from corridor import (
     load_network,
     plan_route,
 )
+from netbuilder import crossing, place, road, tiny
 
 
 def route(net, **kw):

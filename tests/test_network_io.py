@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 
 import pytest
-from netbuilder import tiny
 
 from corridor import NetworkValidationError, load_network, validate_network
+from netbuilder import tiny
 
 
 def _edit(path, file, row_index, **changes):

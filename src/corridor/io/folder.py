@@ -518,7 +518,9 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
         if mode not in (None, "rail") and row["gauge_mm"] is not None:
             problems.append(Problem("links.csv", number, "gauge_mm", "only rail links have one"))
         if row["from_place"] is not None and row["from_place"] == row["to_place"]:
-            problems.append(Problem("links.csv", number, "to_place", "link joins a place to itself"))
+            problems.append(
+                Problem("links.csv", number, "to_place", "link joins a place to itself")
+            )
         if mode in ("road", "rail") and a and b and a["country"] != b["country"]:
             problems.append(
                 Problem(

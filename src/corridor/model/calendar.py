@@ -219,10 +219,9 @@ def _describe_months(months: frozenset[int]) -> str:
                 runs[-1].append(m)
             else:
                 runs.append([m])
-        return ", ".join(
-            MONTH_NAMES[r[0] - 1] if len(r) == 1 else f"{MONTH_NAMES[r[0] - 1]}–{MONTH_NAMES[r[-1] - 1]}"
-            for r in runs
-        )
+        names = [MONTH_NAMES[r[0] - 1] if len(r) == 1
+                 else f"{MONTH_NAMES[r[0] - 1]}–{MONTH_NAMES[r[-1] - 1]}" for r in runs]
+        return ", ".join(names)
     return _describe_runs(ordered, lambda m: MONTH_NAMES[m - 1])
 
 
@@ -272,9 +271,8 @@ class Calendar:
         """
         rules = list(self.rules)
         if rules and rules[0].action == "close" and rules[0].matches_always:
-            rest = [r.describe() for r in rules[1:]]
-            opens = [t.removeprefix("open ") for t, r in zip(rest, rules[1:]) if r.action == "open"]
-            closes = [t for t, r in zip(rest, rules[1:]) if r.action != "open"]
+            opens = [r.describe().removeprefix("open ") for r in rules[1:] if r.action == "open"]
+            closes = [r.describe() for r in rules[1:] if r.action != "open"]
             return "; ".join(["open only " + " or ".join(opens) if opens else "closed", *closes])
         return "; ".join(rule.describe() for rule in rules) or "always open"
 

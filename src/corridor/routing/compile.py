@@ -139,7 +139,9 @@ def _compile(network: Network) -> CompiledNetwork:
             node_index[key] = len(node_index)
         return node_index[key]
 
-    rows: list[tuple] = []  # (src, dst, kind, ref, reverse, mode, open, time, cost, dist, cal, risk, crossing, est)
+    # one tuple per edge: (src, dst, kind, ref, reverse, mode, open, time, cost, distance,
+    # calendar, risk, crossing, estimated)
+    rows: list[tuple] = []
 
     def speed_and_rate(place_id: str, mode: str) -> tuple[float | None, float | None]:
         country = network.countries[places[place_id].country]

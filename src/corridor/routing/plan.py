@@ -20,7 +20,7 @@ from corridor.routing.compile import (
     CompiledNetwork,
     compile_network,
 )
-from corridor.routing.result import Endpoint, Leg, Route, RouteSummary
+from corridor.routing.result import Endpoint, Route
 from corridor.routing.search import Found, Via, search
 
 __all__ = ["OBJECTIVES", "plan_route"]
