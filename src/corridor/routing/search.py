@@ -11,8 +11,9 @@ generalized cost.
 
 *Vias* are handled by layering the state: a state is (node, number of vias satisfied). A via
 is either a set of nodes (a place) or a set of edges (a crossing) that must be used in order.
-The state also records whether the last edge was a transfer: two transfers in a row at one
-place are not allowed (a gauge change is one operation, not rail → road → rail).
+The state also records whether the last edge was a transfer *out of* rail: it may not be
+followed by a transfer back *into* rail at the same place, so a change of gauge is the gauge
+change listed for the place, not rail → road → rail. (Rail → road → air is allowed.)
 """
 
 from __future__ import annotations
@@ -92,7 +93,10 @@ def search(
     indptr = cn.indptr.tolist()
     dst = cn.edge_dst.tolist()
     etime = cn.edge_time_h.tolist()
-    is_transfer = (cn.edge_kind == KIND_TRANSFER).tolist()
+    transfer = cn.edge_kind == KIND_TRANSFER
+    layer_rail = np.array([layer.startswith("rail") for layer in cn.node_layer], dtype=bool)
+    leaves_rail = (transfer & layer_rail[cn.edge_src]).tolist()
+    enters_rail = (transfer & layer_rail[cn.edge_dst]).tolist()
     ecal = cn.edge_calendar.tolist()
     ok = edge_ok.tolist()
     n_stages = len(vias) + 1
@@ -163,7 +167,7 @@ def search(
             continue
         state = lab_state[idx]
         node, stage = divmod(state >> 1, n_stages)
-        after_transfer = state & 1
+        left_rail = state & 1
         if stage == final and node in targets:
             extra_t, extra_k = targets[node]
             total = key + extra_k
@@ -171,7 +175,7 @@ def search(
                 best_total, best_label = total, idx
         rate = node_wait_rate[node]
         for e in range(indptr[node], indptr[node + 1]):
-            if not ok[e] or (after_transfer and is_transfer[e]):
+            if not ok[e] or (left_rail and enters_rail[e]):
                 continue
             enter = time
             cal = ecal[e]
@@ -195,7 +199,7 @@ def search(
             if new_stage < final and e in via_edges[new_stage]:
                 new_stage += 1
             new_stage = advance_stage(head, new_stage)
-            push((head * n_stages + new_stage) * 2 + is_transfer[e], new_key, leave, idx,
+            push((head * n_stages + new_stage) * 2 + leaves_rail[e], new_key, leave, idx,
                  Step(e, time, enter, leave))
 
     if best_label < 0:
