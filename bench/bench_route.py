@@ -140,8 +140,9 @@ def reference_graph(cn: CompiledNetwork) -> nx.DiGraph:
     at one place (rail -> road -> rail instead of the gauge change), so each compiled node
     ``n`` is two graph nodes: ``(n, 0)`` (the start, or arrived by a link, a crossing or any
     other transfer) and ``(n, 1)`` (arrived by a transfer out of rail, which may not be
-    followed by a transfer into rail). Each place also gets a sink node, ``("sink", place_id)``, joined at no cost
-    from its endpoint nodes, so that "any endpoint of the destination" is one target.
+    followed by a transfer into rail). Each place also gets a sink node,
+    ``("sink", place_id)``, joined at no cost from its endpoint nodes, so that "any endpoint
+    of the destination" is one target.
     """
     graph = nx.DiGraph()
     src, dst = cn.edge_src.tolist(), cn.edge_dst.tolist()

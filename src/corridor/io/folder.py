@@ -576,6 +576,9 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                 )
 
     if problems:
+        order = ["manifest.yaml", *TABLES]
+        problems.sort(key=lambda p: (order.index(p.file) if p.file in order else -1,
+                                     p.row or 0))
         return None, problems
 
     sources = {
