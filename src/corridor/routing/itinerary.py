@@ -250,7 +250,32 @@ def build_route(
         cargo=req.cargo.cargo_id, objective=req.objective, legs=tuple(legs), summary=summary,
         countries=tuple(countries), crossings=crossings, warnings=tuple(warnings),
         sources=sources, network=f"{network.name} {network.version}",
+        corridor=corridor_name(network, legs, countries),
     )
+
+
+def corridor_name(network, legs: list[Leg], countries: list[str]) -> str:
+    """A plain name for the corridor a route uses, from its transit countries, crossings
+    and main mode, e.g. ``'via China: Khunjerab, Torugart (road)'``."""
+    ends = {countries[0], countries[-1]} if countries else set()
+    transit = []
+    for c in countries:
+        if c not in ends and c not in transit:
+            transit.append(c)
+    names = [network.countries[c].name for c in transit if c in network.countries]
+    crossings: list[str] = []
+    for leg in legs:
+        if leg.kind == "border" and leg.name not in crossings:
+            crossings.append(leg.name)
+    by_mode: dict[str, float] = {}
+    for leg in legs:
+        if leg.kind in ("link", "access") and leg.mode:
+            by_mode[leg.mode] = by_mode.get(leg.mode, 0.0) + leg.distance_km
+    main = max(by_mode, key=by_mode.get) if by_mode else "road"
+    where = ("via " + ", ".join(names)) if names else "direct"
+    if crossings:
+        where += ": " + ", ".join(crossings)
+    return f"{where} ({main})"
 
 
 def _entity_name(req: _Request, e: int) -> str:

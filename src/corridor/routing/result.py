@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from corridor.routing.reliability import Reliability
 
 __all__ = ["Endpoint", "Leg", "Route", "RouteSummary"]
 
@@ -128,6 +131,9 @@ class Route:
     warnings: tuple[str, ...]
     sources: tuple[dict[str, str], ...]
     network: str
+    corridor: str = ""
+    best_for: tuple[str, ...] = ()
+    reliability: Reliability | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,8 +144,11 @@ class Route:
             "cargo": self.cargo,
             "objective": self.objective,
             "summary": self.summary.to_dict(),
+            "corridor": self.corridor,
+            "best_for": list(self.best_for),
             "countries": list(self.countries),
             "crossings": list(self.crossings),
+            "reliability": None if self.reliability is None else self.reliability.to_dict(),
             "legs": [leg.to_dict() for leg in self.legs],
             "warnings": list(self.warnings),
             "sources": list(self.sources),

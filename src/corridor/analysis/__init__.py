@@ -1,0 +1,1 @@
+"""Analyses built on routing: month-by-month calendars (and later scenarios, matrices)."""
