@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from corridor.analysis.calendar import CalendarResult
 from corridor.io.gazetteer import Match
 from corridor.routing.result import Route
 
@@ -42,7 +43,7 @@ def format_route(route: Route) -> str:
         note = leg.name
         if leg.kind == "border":
             p90 = leg.details.get("dwell_p90_h")
-            note = f"{leg.name}: dwell {leg.duration_h:.1f} h" + (
+            note = f"{leg.name}: dwell {leg.details['dwell_h']:.1f} h" + (
                 f" (P90 {p90:.0f} h)" if p90 is not None else "")
             if leg.details.get("fees_usd") is not None:
                 note += f", fees ${leg.details['fees_usd']:,.0f}"
@@ -63,10 +64,87 @@ def format_route(route: Route) -> str:
         f"cost ${_num(s.cost_usd)}  ·  CO2e {_num(s.co2e_kg)} kg  ·  risk {s.risk:.2f} "
         f"(0 = most peaceful, 1 = least; GPI)  ·  {s.border_crossings} border crossing(s)",
     ]
+    if route.reliability is not None:
+        lines += ["", *format_reliability(route)]
     if route.warnings:
         lines += ["", "warnings:"]
         lines += [f"  ! {w}" for w in route.warnings]
     lines += ["", "sources: " + ", ".join(src["id"] for src in route.sources)]
+    return "\n".join(lines)
+
+
+def format_reliability(route: Route) -> list[str]:
+    """Lines on the spread of arrival times (Monte Carlo)."""
+    rel = route.reliability
+    assert rel is not None
+    lines = [
+        f"reliability ({rel.draws:,} draws, seed {rel.seed}): arrive P10 "
+        f"{rel.arrive_p10:%d %b %H:%M} · P50 {rel.arrive_p50:%d %b %H:%M} · P90 "
+        f"{rel.arrive_p90:%d %b %H:%M}  ({_hours(rel.p10_h)} / {_hours(rel.p50_h)} / "
+        f"{_hours(rel.p90_h)})"
+    ]
+    if rel.on_time_probability is not None and rel.deadline is not None:
+        lines.append(f"on time by {rel.deadline:%a %d %b %Y %H:%M}: "
+                     f"{rel.on_time_probability:.0%}")
+    if rel.closure_probability > 0:
+        lines.append(f"a closure hits this route in {rel.closure_probability:.1%} of draws")
+    top = [s for s in rel.spread if s.variance_share >= 0.01][:3]
+    if top:
+        lines.append("spread comes from: " + ", ".join(
+            f"{s.name} ({s.variance_share:.0%}, P50 {_hours(s.p50_h)}, P90 {_hours(s.p90_h)})"
+            for s in top))
+    return lines
+
+
+def format_alternatives(routes: Sequence[Route]) -> str:
+    """One line per alternative, then the legs of none (use --json for details)."""
+    first = routes[0]
+    lines = [
+        f"{first.origin.name} ({first.origin.country}) → {first.destination.name} "
+        f"({first.destination.country})  ·  cargo {first.cargo}  ·  depart "
+        f"{first.depart:%a %d %b %Y %H:%M}",
+        f"{len(routes)} alternative(s): Pareto-optimal on time, money and risk, one per corridor",
+        "",
+    ]
+    header = (f"{'#':>2}  {'best for':<15} {'time':>7} {'P50':>7} {'P90':>7} {'USD':>8} "
+              f"{'risk':>5} {'CO2e t':>6}  corridor")
+    lines += [header, "-" * 110]
+    for i, r in enumerate(routes, start=1):
+        s, rel = r.summary, r.reliability
+        lines.append(
+            f"{i:>2}  {', '.join(r.best_for) or '-':<15} {_hours(s.duration_h):>7} "
+            f"{_hours(rel.p50_h) if rel else '':>7} {_hours(rel.p90_h) if rel else '':>7} "
+            f"{_num(s.cost_usd):>8} {s.risk:>5.2f} {s.co2e_kg / 1000:>6.1f}  {r.corridor}"
+        )
+        if rel is not None and rel.on_time_probability is not None:
+            lines[-1] += f"  [on time {rel.on_time_probability:.0%}]"
+    warnings: list[str] = []
+    for r in routes:
+        for w in r.warnings:
+            if "estimated figures" not in w and w not in warnings:
+                warnings.append(w)
+    if warnings:
+        lines += ["", "warnings:"] + [f"  ! {w}" for w in warnings]
+    lines += ["", "time = with median border dwell; P50/P90 = Monte Carlo door-to-door; risk = "
+              "time-weighted GPI risk (0–1). Use --json for every leg."]
+    return "\n".join(lines)
+
+
+def format_calendar(result: CalendarResult) -> str:
+    """One line per departure: corridor, P50/P90 days, cost, waits."""
+    lines = [
+        f"{result.origin} → {result.destination}  ·  cargo {result.cargo}  ·  optimised for "
+        f"{result.objective}",
+        "",
+        f"{'depart':<11} {'time':>7} {'P50':>7} {'P90':>7} {'USD':>8} {'wait':>7}  corridor",
+        "-" * 110,
+    ]
+    for e in result.entries:
+        lines.append(
+            f"{e.depart:%a %d %b} {_hours(e.duration_h):>7} {_hours(e.p50_h):>7} "
+            f"{_hours(e.p90_h):>7} {_num(e.cost_usd):>8} "
+            f"{_hours(e.wait_h) if e.wait_h else '':>7}  {e.corridor}"
+        )
     return "\n".join(lines)
 
 

@@ -83,7 +83,8 @@ network_option = click.option(
 @click.option("--cargo", default="truck", show_default=True,
               help="truck (20 t), teu, feu, bulk (per tonne) or passenger.")
 @click.option("--optimize", default="generalized", show_default=True,
-              help="time, cost, distance or generalized (money + value of time + risk).")
+              help="time, cost, distance, generalized (money + value of time + risk), risk "
+                   "(exposure), or p90/reliable (best 90th percentile of the alternatives).")
 @click.option("--via", multiple=True, metavar="PLACE",
               help="Place or crossing to pass; repeat or separate with commas.")
 @click.option("--avoid", multiple=True, metavar="WHAT",
@@ -92,27 +93,104 @@ network_option = click.option(
               help="Allowed modes: road, rail, sea, ferry, air.")
 @click.option("--risk-aversion", default=1.0, show_default=True, type=float,
               help="Weight of country risk in generalized cost.")
+@click.option("--alternatives", "show_alternatives", is_flag=True,
+              help="Pareto-optimal options on time, money and risk, one per corridor.")
+@click.option("--deadline", default=None, metavar="DATE",
+              help="Arrive by this date (end of day) or datetime: report the on-time chance.")
+@click.option("--draws", default=10_000, show_default=True, type=click.IntRange(min=0),
+              help="Monte Carlo draws for P10/P50/P90 (0: skip).")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed of the Monte Carlo draws (results are reproducible).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @network_option
 @_friendly
 def route(origin: str, destination: str, depart: str | None, cargo: str, optimize: str,
           via: tuple[str, ...], avoid: tuple[str, ...], modes: str | None,
-          risk_aversion: float, as_json: bool, network_path: str | None) -> None:
+          risk_aversion: float, show_alternatives: bool, deadline: str | None, draws: int,
+          seed: int, as_json: bool, network_path: str | None) -> None:
     """Best route from ORIGIN to DESTINATION for a shipment leaving on --depart."""
-    from corridor.routing.plan import plan_route
+    import json
 
-    result = plan_route(
-        origin, destination, depart=depart, cargo=cargo, optimize=optimize,
-        via=_split(via), avoid=_split(avoid),
-        modes=_split([modes]) if modes else None, risk_aversion=risk_aversion,
-        network=_network(network_path),
-    )
+    from corridor.routing.plan import parse_deadline, plan_route
+
+    options = dict(depart=depart, cargo=cargo, via=_split(via), avoid=_split(avoid),
+                   modes=_split([modes]) if modes else None, risk_aversion=risk_aversion,
+                   network=_network(network_path), draws=draws, seed=seed)
+    if show_alternatives:
+        from corridor.routing.pareto import alternatives
+
+        routes = alternatives(origin, destination, deadline=parse_deadline(deadline),
+                              **options)
+        if as_json:
+            click.echo(json.dumps({"alternatives": [r.to_dict() for r in routes]},
+                                  ensure_ascii=False, indent=2))
+        else:
+            from corridor._format import format_alternatives
+
+            click.echo(format_alternatives(routes))
+        return
+    result = plan_route(origin, destination, optimize=optimize, deadline=deadline, **options)
     if as_json:
         click.echo(result.to_json(indent=2))
     else:
         from corridor._format import format_route
 
         click.echo(format_route(result))
+
+
+@main.command(name="calendar")
+@click.argument("origin")
+@click.argument("destination")
+@click.option("--year", default=2026, show_default=True, type=int)
+@click.option("--step", default="month", show_default=True,
+              help="month (departures on the 1st and 15th) or week (every Monday).")
+@click.option("--cargo", default="truck", show_default=True)
+@click.option("--optimize", default="generalized", show_default=True)
+@click.option("--via", multiple=True, metavar="PLACE")
+@click.option("--avoid", multiple=True, metavar="WHAT")
+@click.option("--modes", default=None, metavar="M1,M2")
+@click.option("--draws", default=2000, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
+              help="Write a PNG plot of P50/P90 days and cost through the year.")
+@click.option("--csv", "csv_path", default=None, type=click.Path(dir_okay=False),
+              help="Write one row per departure as CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@network_option
+@_friendly
+def calendar_command(origin: str, destination: str, year: int, step: str, cargo: str,
+                     optimize: str, via: tuple[str, ...], avoid: tuple[str, ...],
+                     modes: str | None, draws: int, seed: int, plot_path: str | None,
+                     csv_path: str | None, as_json: bool, network_path: str | None) -> None:
+    """Month-by-month (or weekly) best route from ORIGIN to DESTINATION through a year."""
+    import json
+
+    from corridor.analysis.calendar import calendar
+
+    result = calendar(origin, destination, year=year, step=step, cargo=cargo,
+                      optimize=optimize, via=_split(via), avoid=_split(avoid),
+                      modes=_split([modes]) if modes else None,
+                      network=_network(network_path), draws=draws, seed=seed)
+    if csv_path:
+        from corridor.io.export import write_rows_csv
+
+        write_rows_csv(result.to_rows(), csv_path)
+    if plot_path:
+        from corridor.plot import calendar_plot
+
+        calendar_plot(result, plot_path)
+    if as_json:
+        click.echo(json.dumps({"origin": origin, "destination": destination, "cargo": cargo,
+                               "objective": optimize, "year": year, "step": step,
+                               "departures": [e.to_dict() for e in result.entries]},
+                              ensure_ascii=False, indent=2))
+        return
+    from corridor._format import format_calendar
+
+    click.echo(format_calendar(result))
+    for path in (csv_path, plot_path):
+        if path:
+            click.echo(f"wrote {path}")
 
 
 @main.command()

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["CalendarEntry", "CalendarResult"]
+if TYPE_CHECKING:
+    from corridor.model.network import Network
+
+__all__ = ["CalendarEntry", "CalendarResult", "calendar", "departures"]
 
 
 @dataclass(frozen=True)
@@ -54,3 +58,79 @@ class CalendarResult:
         """Long-format rows (one per departure) for CSV or a DataFrame."""
         return [{"origin": self.origin, "destination": self.destination, "cargo": self.cargo,
                  **e.to_dict()} for e in self.entries]
+
+
+def departures(year: int, step: str = "month", *, hour: int = 8) -> list[dt.datetime]:
+    """Departure datetimes through ``year``: the 1st and 15th of each month (``month``), or
+    every Monday (``week``).
+
+    Examples
+    --------
+    >>> [d.strftime("%d %b") for d in departures(2026)][:3]
+    ['01 Jan', '15 Jan', '01 Feb']
+    >>> len(departures(2026, "week"))
+    52
+    """
+    from corridor.exceptions import InvalidOptionError
+
+    if step == "month":
+        return [dt.datetime(year, m, d, hour) for m in range(1, 13) for d in (1, 15)]
+    if step == "week":
+        first = dt.date(year, 1, 1)
+        first += dt.timedelta(days=(7 - first.weekday()) % 7)  # the first Monday
+        days = [first + dt.timedelta(weeks=w) for w in range(53)]
+        return [dt.datetime.combine(d, dt.time(hour)) for d in days if d.year == year]
+    raise InvalidOptionError(f"unknown step {step!r}; use one of: month, week")
+
+
+def calendar(
+    origin: str,
+    destination: str,
+    *,
+    year: int = 2026,
+    step: str = "month",
+    cargo: str = "truck",
+    optimize: str = "generalized",
+    via: Sequence[str] = (),
+    avoid: Sequence[str] = (),
+    modes: Sequence[str] | None = None,
+    network: Network | None = None,
+    draws: int = 2000,
+    seed: int | None = 0,
+) -> CalendarResult:
+    """The best itinerary for departures through a year, with P50/P90 time and cost.
+
+    Seasonal closures show up as changes of corridor or long waits (Khunjerab in winter),
+    weekly ones as spread (Torugart at weekends), ferries as wide P90s.
+
+    Parameters
+    ----------
+    year, step
+        Departures on the 1st and 15th of each month (``month``) or every Monday (``week``).
+    cargo, optimize, via, avoid, modes, network, draws, seed
+        As for :func:`corridor.plan_route`.
+
+    Examples
+    --------
+    >>> result = calendar("Islamabad", "Kashgar", optimize="time", draws=200)
+    >>> {e.depart.month: "khunjerab" in e.crossings for e in result.entries}[7]
+    True
+    """
+    from corridor.io.folder import load_network
+    from corridor.routing.plan import plan_route
+
+    network = network if network is not None else load_network()
+    entries = []
+    for when in departures(year, step):
+        route = plan_route(origin, destination, depart=when, cargo=cargo, optimize=optimize,
+                           via=via, avoid=avoid, modes=modes, network=network, draws=draws,
+                           seed=seed)
+        rel = route.reliability
+        s = route.summary
+        entries.append(CalendarEntry(
+            depart=when, corridor=route.corridor, crossings=route.crossings,
+            duration_h=s.duration_h, p50_h=rel.p50_h if rel else s.duration_h,
+            p90_h=rel.p90_h if rel else s.duration_h, cost_usd=s.cost_usd,
+            wait_h=s.wait_time_h, co2e_kg=s.co2e_kg, risk=s.risk, warnings=route.warnings,
+        ))
+    return CalendarResult(origin, destination, cargo, optimize, tuple(entries))

@@ -36,6 +36,7 @@ from corridor.model.network import (
     CargoProfile,
     Country,
     Crossing,
+    Disruption,
     EmissionFactor,
     Link,
     Network,
@@ -96,6 +97,13 @@ def _ident(value: str) -> str:
     if not _ID.match(value):
         raise ValueError("ids are lowercase letters, digits and underscores")
     return value
+
+
+def _probability(value: str) -> float:
+    number = _float(value)
+    if not 0.0 <= number <= 1.0:
+        raise ValueError("a probability is between 0 and 1")
+    return number
 
 
 def _choice(options: Iterable[str]) -> Callable[[str], str]:
@@ -268,7 +276,23 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("kg_co2e_per_pax_km", _nonneg),
         *_COMMON,
     ),
+    "disruptions.csv": (
+        Column("disruption_id", _ident, True),
+        Column("name", _text, True),
+        Column("target_kind", _choice(("crossing", "link")), True),
+        Column("target_id", _list, True),
+        Column("months", lambda v: parse_int_set(v, low=1, high=12, cyclic=True)),
+        Column("kind", _choice(("closure", "delay", "wait")), True),
+        Column("events_per_year", _nonneg),
+        Column("probability", _probability),
+        Column("duration_h_min", _nonneg, True),
+        Column("duration_h_max", _nonneg, True),
+        *_COMMON,
+    ),
 }
+
+OPTIONAL_TABLES = frozenset({"disruptions.csv"})
+"""Tables a network folder may leave out (then empty)."""
 
 # Columns that hold a figure: a row with any of them filled must cite a source.
 _FIGURES: dict[str, tuple[str, ...]] = {
@@ -286,6 +310,7 @@ _FIGURES: dict[str, tuple[str, ...]] = {
     "calendars.csv": ("action",),
     "cargo.csv": ("tonnes", "value_usd", "cost_factor", "wait_cost_usd_per_day"),
     "emission_factors.csv": ("g_co2e_per_tkm", "kg_co2e_per_pax_km"),
+    "disruptions.csv": ("events_per_year", "probability", "duration_h_min", "duration_h_max"),
 }
 
 
@@ -313,7 +338,8 @@ class _Reader:
         """Parse one table; returns (row number, parsed values) for every row."""
         path = self.folder / file
         if not path.is_file():
-            self.problems.append(Problem(file, None, None, "file is missing"))
+            if file not in OPTIONAL_TABLES:
+                self.problems.append(Problem(file, None, None, "file is missing"))
             return []
         columns = TABLES[file]
         try:
@@ -466,6 +492,7 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
         ("crossings.csv", "crossing_id"),
         ("cargo.csv", "cargo_id"),
         ("emission_factors.csv", "mode"),
+        ("disruptions.csv", "disruption_id"),
     ):
         _check_unique(file, t[file], key, problems)
 
@@ -567,6 +594,25 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
         check_place("transfers.csv", number, "place_id", row["place_id"])
         if row["from_layer"] is not None and row["from_layer"] == row["to_layer"]:
             problems.append(Problem("transfers.csv", number, "to_layer", "same as from_layer"))
+
+    link_ids = {r["link_id"] for _, r in t["links.csv"]}
+    crossing_ids = {r["crossing_id"] for _, r in t["crossings.csv"]}
+    for number, row in t["disruptions.csv"]:
+        known = crossing_ids if row["target_kind"] == "crossing" else link_ids
+        for target in row["target_id"] or ():
+            if row["target_kind"] and target not in known:
+                problems.append(Problem("disruptions.csv", number, "target_id",
+                                        f"unknown {row['target_kind']} id {target!r}"))
+        if row["kind"] == "closure" and row["events_per_year"] is None:
+            problems.append(Problem("disruptions.csv", number, "events_per_year",
+                                    "a closure needs a rate"))
+        if row["kind"] in ("delay", "wait") and row["probability"] is None:
+            problems.append(Problem("disruptions.csv", number, "probability",
+                                    f"a {row['kind']} needs a probability per trip"))
+        low, high = row["duration_h_min"], row["duration_h_max"]
+        if low is not None and high is not None and high < low:
+            problems.append(Problem("disruptions.csv", number, "duration_h_max",
+                                    "is below duration_h_min"))
 
     for number, row in t["cargo.csv"]:
         for mode in row["modes"] or ():
@@ -671,6 +717,14 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
         parameters=parameters,
         content_hash=_content_hash(folder),
         folder=str(folder),
+        disruptions=tuple(
+            Disruption(
+                r["disruption_id"], r["name"], r["target_kind"], r["target_id"], r["kind"],
+                r["months"], r["events_per_year"], r["probability"], r["duration_h_min"],
+                r["duration_h_max"], **common(r),
+            )
+            for _, r in t["disruptions.csv"]
+        ),
     )
     return network, []
 

@@ -210,6 +210,41 @@ class EmissionFactor:
 
 
 @dataclass(frozen=True)
+class Disruption:
+    """A random event on crossings or links, drawn in Monte Carlo reliability runs.
+
+    ``kind`` is ``closure`` (events arrive at ``events_per_year`` within ``months`` and last
+    ``duration_h_min``–``duration_h_max``; a traveller who arrives during one waits for the
+    rest of it), ``delay`` (with ``probability`` per trip, extra time drawn uniformly in the
+    duration range) or ``wait`` (the same, before the leg starts, e.g. a ferry that sails when
+    full). A disruption hits an itinerary at most once, at the first leg it targets.
+    """
+
+    disruption_id: str
+    name: str
+    target_kind: str  # "crossing" or "link"
+    target_ids: tuple[str, ...]
+    kind: str
+    months: frozenset[int] | None
+    events_per_year: float | None
+    probability: float | None
+    duration_h_min: float
+    duration_h_max: float
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+    notes: str = ""
+
+    def hit_probability(self) -> float:
+        """Chance that one trip meets the disruption (for a closure: is there during one)."""
+        if self.kind != "closure":
+            return float(self.probability or 0.0)
+        months = len(self.months) if self.months else 12
+        active_h = 8766.0 * months / 12.0
+        mean_h = (self.duration_h_min + self.duration_h_max) / 2.0
+        return min(1.0, (self.events_per_year or 0.0) * mean_h / active_h)
+
+
+@dataclass(frozen=True)
 class Parameter:
     """A number the engine uses (manifest ``parameters``), with its provenance."""
 
@@ -242,6 +277,7 @@ class Network:
     parameters: Mapping[str, Parameter]
     content_hash: str
     folder: str = ""
+    disruptions: tuple[Disruption, ...] = ()
     crossings_by_id: Mapping[str, Crossing] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -51,6 +51,7 @@ class CompiledNetwork:
     edge_mode: np.ndarray
     edge_open: np.ndarray
     edge_time_h: np.ndarray
+    edge_time_p90_h: np.ndarray  # like edge_time_h, with crossings at their P90 dwell
     edge_cost_usd: np.ndarray  # NaN where unknown
     edge_distance_km: np.ndarray
     edge_calendar: np.ndarray  # -1 for none
@@ -140,8 +141,9 @@ def _compile(network: Network) -> CompiledNetwork:
         return node_index[key]
 
     # one tuple per edge: (src, dst, kind, ref, reverse, mode, open, time, cost, distance,
-    # calendar, risk, crossing, estimated)
+    # calendar, risk, crossing, estimated, time at P90 dwell)
     rows: list[tuple] = []
+    p90_factor = network.parameter("dwell_p90_factor", 1.0) or 1.0
 
     def speed_and_rate(place_id: str, mode: str) -> tuple[float | None, float | None]:
         country = network.countries[places[place_id].country]
@@ -180,7 +182,7 @@ def _compile(network: Network) -> CompiledNetwork:
             rows.append((node(a, layer), node(b, layer), KIND_LINK, i, reverse,
                          MODES.index(link.mode), link.status == "open", time_h, cost,
                          distance if distance is not None else 0.0, calendar, risk, -1,
-                         estimated))
+                         estimated, time_h))
 
     for i, crossing in enumerate(network.crossings):
         layer = crossing.layer
@@ -192,23 +194,29 @@ def _compile(network: Network) -> CompiledNetwork:
             if reverse:
                 a, b = crossing.place_b, crossing.place_a
                 dwell, cost = crossing.ba_dwell_h, crossing.ba_cost_usd
+                p90 = crossing.ba_dwell_p90_h
             else:
                 a, b = crossing.place_a, crossing.place_b
                 dwell, cost = crossing.ab_dwell_h, crossing.ab_cost_usd
+                p90 = crossing.ab_dwell_p90_h
+            if p90 is None:
+                p90 = dwell * p90_factor
             # The road or track between the two posts is driven at the entry country's
             # speed and cost (Torugart's Chinese port lies 110 km below the pass).
             time_h = dwell
+            drive_h = 0.0
             total_cost = math.nan if cost is None else cost
             if crossing.distance_km:
                 speed, rate = speed_and_rate(b, crossing.mode)
                 if speed:
-                    time_h += crossing.distance_km / speed
+                    drive_h = crossing.distance_km / speed
+                    time_h += drive_h
                 if rate is not None and not math.isnan(total_cost):
                     total_cost += rate * crossing.distance_km / 500.0
             rows.append((node(a, layer), node(b, layer), KIND_CROSSING, i, reverse,
                          MODES.index(crossing.mode), crossing.status == "open", time_h,
                          total_cost, crossing.distance_km, calendar, risk, i,
-                         bool(crossing.estimate)))
+                         bool(crossing.estimate), p90 + drive_h))
 
     for i, transfer in enumerate(network.transfers):
         risk = float(country_risk[country_idx[places[transfer.place_id].country]])
@@ -217,16 +225,16 @@ def _compile(network: Network) -> CompiledNetwork:
             if reverse:
                 la, lb = lb, la
             mode = lb.split(":")[0]
+            time_h = 0.0 if transfer.time_h is None else transfer.time_h
             rows.append((node(transfer.place_id, la), node(transfer.place_id, lb), KIND_TRANSFER,
-                         i, reverse, MODES.index(mode), True,
-                         0.0 if transfer.time_h is None else transfer.time_h,
+                         i, reverse, MODES.index(mode), True, time_h,
                          math.nan if transfer.cost_usd is None else transfer.cost_usd, 0.0, -1,
-                         risk, -1, bool(transfer.estimate) or transfer.time_h is None))
+                         risk, -1, bool(transfer.estimate) or transfer.time_h is None, time_h))
 
     n = len(node_index)
     order = sorted(range(len(rows)), key=lambda r: rows[r][0])
     rows = [rows[r] for r in order]
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 14
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 15
     src = np.array(cols[0], dtype=np.int64)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, src + 1, 1)
@@ -258,6 +266,7 @@ def _compile(network: Network) -> CompiledNetwork:
         edge_mode=np.array(cols[5], dtype=np.int8),
         edge_open=np.array(cols[6], dtype=bool),
         edge_time_h=np.array(cols[7], dtype=float),
+        edge_time_p90_h=np.array(cols[14], dtype=float),
         edge_cost_usd=np.array(cols[8], dtype=float),
         edge_distance_km=np.array(cols[9], dtype=float),
         edge_calendar=np.array(cols[10], dtype=np.int64),

@@ -46,12 +46,18 @@ def build_route(
     req: _Request,
     found: Found,
     access: dict[str, dict[int, _Access]],
-    origin: Endpoint,
-    destination: Endpoint,
-    run: Callable[[_Request], tuple[Found | None, dict]],
+    run: Callable[[_Request], tuple[Found | None, dict]] | None,
 ) -> Route:
-    """Assemble the :class:`Route` for ``found`` (see :func:`corridor.plan_route`)."""
+    """Assemble the :class:`Route` for ``found`` (see :func:`corridor.plan_route`).
+
+    With ``run``, a second search without calendars explains closures that changed the
+    route; alternatives pass ``None`` to skip it.
+    """
+    from corridor.routing.plan import _endpoint_of
+
     cn, network = req.cn, req.network
+    origin = _endpoint_of(req.origin, network)
+    destination = _endpoint_of(req.destination, network)
     base = req.depart.replace(minute=0, second=0, microsecond=0)
     offset = (req.depart - base).total_seconds() / 3600.0
 
@@ -165,9 +171,10 @@ def build_route(
                 notes_warning(name, crossing.notes)
             p90 = crossing.ba_dwell_p90_h if reverse else crossing.ab_dwell_p90_h
             fee = crossing.ba_cost_usd if reverse else crossing.ab_cost_usd
+            dwell = crossing.ba_dwell_h if reverse else crossing.ab_dwell_h
             details.update({
                 "crossing_id": crossing.crossing_id,
-                "dwell_h": round(duration, 2),
+                "dwell_h": round(dwell, 2),
                 "dwell_p90_h": None if p90 is None else round(p90, 2),
                 "fees_usd": None if fee is None else round(fee, 2),
                 "regimes": list(crossing.regimes),
@@ -198,7 +205,8 @@ def build_route(
             f"{network.places[a.place_id].name} by an estimated {a.distance_km:.0f} km road."
         )
 
-    _alternative_warning(req, found, calendars_hit, warnings, run)
+    if run is not None:
+        _alternative_warning(req, found, calendars_hit, warnings, run)
 
     # totals
     total_h = clock - offset
@@ -240,6 +248,7 @@ def build_route(
         objective=req.objective,
         objective_value=found.key,
         cost_unknown_legs=unknown,
+        risk_exposure=weighted,
     )
     sources = tuple(
         {"id": sid, "title": network.sources[sid].title, "url": network.sources[sid].url}

@@ -25,8 +25,16 @@ from corridor.routing.search import Found, Via, search
 
 __all__ = ["OBJECTIVES", "plan_route"]
 
-OBJECTIVES: tuple[str, ...] = ("time", "cost", "distance", "generalized")
-"""What a route can be optimised for."""
+OBJECTIVES: tuple[str, ...] = ("time", "cost", "distance", "generalized", "risk", "p90",
+                               "reliable")
+"""What a route can be optimised for. ``risk`` minimises risk exposure (hours × country risk);
+``p90`` (alias ``reliable``) picks, among the alternatives, the itinerary with the best 90th
+percentile of door-to-door time in a Monte Carlo run."""
+
+SEARCH_OBJECTIVES: tuple[str, ...] = ("time", "cost", "distance", "generalized", "risk",
+                                      "time_p90")
+"""Objectives of the single search; ``time_p90`` (internal) counts crossings at their P90
+dwell, a proxy that feeds the ``p90`` objective a reliable candidate."""
 
 _ACCESS_CANDIDATES = 3
 _ACCESS_MAX_KM = 400.0
@@ -77,6 +85,17 @@ def _parse_depart(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
     if len(str(depart).strip()) == 10:  # a bare date: leave at 08:00
         parsed = parsed.replace(hour=8)
     return parsed.replace(tzinfo=None, second=0, microsecond=0)
+
+
+def parse_deadline(deadline: dt.date | dt.datetime | str | None) -> dt.datetime | None:
+    """A deadline: a bare date means the end of that day (23:59)."""
+    if deadline is None:
+        return None
+    if isinstance(deadline, dt.date) and not isinstance(deadline, dt.datetime):
+        return dt.datetime.combine(deadline, dt.time(23, 59))
+    if isinstance(deadline, str) and len(deadline.strip()) == 10:
+        return _parse_depart(deadline).replace(hour=23, minute=59)
+    return _parse_depart(deadline)
 
 
 def _choice(value: str, options: Iterable[str], what: str) -> str:
@@ -160,11 +179,16 @@ def _objective_arrays(req: _Request) -> tuple[list[float], list[float]]:
     node_risk = cn.country_risk[cn.node_country]
     if req.objective == "time":
         key, wait = time, np.ones(cn.n_nodes)
+    elif req.objective == "time_p90":
+        key, wait = cn.edge_time_p90_h, np.ones(cn.n_nodes)
     elif req.objective == "cost":
         key, wait = cost + _TIE_BREAK * time, np.full(cn.n_nodes, wait_cost_h + _TIE_BREAK)
     elif req.objective == "distance":
         key = cn.edge_distance_km + _TIE_BREAK * time
         wait = np.full(cn.n_nodes, _TIE_BREAK)
+    elif req.objective == "risk":
+        key = cn.edge_risk * time + _TIE_BREAK * time
+        wait = node_risk + _TIE_BREAK
     else:
         vot = _vot_per_h(req)
         key = cost + vot * time * (1.0 + req.risk_aversion * cn.edge_risk) + _TIE_BREAK * time
@@ -235,10 +259,13 @@ def _run(req: _Request) -> tuple[Found | None, dict]:
     factor = req.cargo.cost_factor or 0.0
 
     def access_key(a: _Access) -> float:
-        if req.objective == "time":
+        if req.objective in ("time", "time_p90"):
             return a.time_h
         if req.objective == "distance":
             return a.distance_km
+        if req.objective == "risk":
+            return float(cn.country_risk[cn.node_country[cn.node_index[(a.place_id, "road")]]]
+                         * a.time_h)
         cost = (a.cost_usd or 0.0) * factor
         return cost + vot * a.time_h + _TIE_BREAK * a.time_h
 
@@ -300,6 +327,9 @@ def plan_route(
     modes: Sequence[str] | None = None,
     risk_aversion: float = 1.0,
     network: Network | None = None,
+    draws: int = 10_000,
+    seed: int | None = 0,
+    deadline: dt.date | dt.datetime | str | None = None,
 ) -> Route:
     """The best itinerary from ``origin`` to ``destination`` leaving at ``depart``.
 
@@ -331,6 +361,12 @@ def plan_route(
         Index rank / 163.
     network
         A network from :func:`corridor.load_network`; default the bundled one.
+    draws, seed
+        Monte Carlo draws for ``route.reliability`` (P10/P50/P90 door-to-door time; 0 to
+        skip) and the seed that makes them reproducible.
+    deadline
+        Date or datetime by which the cargo should arrive: ``route.reliability`` then
+        carries the probability of making it.
 
     Returns
     -------
@@ -348,9 +384,58 @@ def plan_route(
     >>> route.countries
     ('PAK', 'CHN')
     """
+    objective = optimize if optimize == "time_p90" else _choice(optimize, OBJECTIVES,
+                                                                 "objective")
+    due = parse_deadline(deadline)
+    if objective in ("p90", "reliable"):
+        from corridor.routing.pareto import alternatives
+
+        n = max(draws, 1000)
+        options = alternatives(origin, destination, depart=depart, cargo=cargo, via=via,
+                               avoid=avoid, modes=modes, risk_aversion=risk_aversion,
+                               network=network, draws=n, seed=seed, deadline=due)
+        # The itinerary that is fastest with every crossing at its P90 dwell may be
+        # dominated on median time, money and risk, yet be the most reliable: add it.
+        steady = plan_route(origin, destination, depart=depart, cargo=cargo,
+                            optimize="time_p90", via=via, avoid=avoid, modes=modes,
+                            risk_aversion=risk_aversion, network=network, draws=n, seed=seed,
+                            deadline=due)
+        best = min([*options, steady],
+                   key=lambda r: r.reliability.p90_h if r.reliability else math.inf)
+        return replace(best, objective="p90", best_for=())
+    req = _prepare(origin, destination, depart=depart, cargo=cargo, objective=objective,
+                   via=via, avoid=avoid, modes=modes, risk_aversion=risk_aversion,
+                   network=network)
+    found, access = _run(req)
+    if found is None:
+        raise NoRouteError(_explain_no_route(req))
+    from corridor.routing.itinerary import build_route
+
+    route = build_route(req, found, access, _run)
+    if draws > 0:
+        from corridor.routing.reliability import simulate
+
+        route = replace(route, reliability=simulate(route, network=req.network, draws=draws,
+                                                    seed=seed, deadline=due))
+    return route
+
+
+def _prepare(
+    origin: str,
+    destination: str,
+    *,
+    depart: dt.date | dt.datetime | str | None,
+    cargo: str,
+    objective: str,
+    via: Sequence[str],
+    avoid: Sequence[str],
+    modes: Sequence[str] | None,
+    risk_aversion: float,
+    network: Network | None,
+) -> _Request:
+    """Check and resolve every option of a route request (shared by the searches)."""
     network = network if network is not None else load_network()
     cn = compile_network(network)
-    objective = _choice(optimize, OBJECTIVES, "objective")
     cargo_profile = network.cargo.get(cargo)
     if cargo_profile is None:
         _choice(cargo, network.cargo, "cargo")
@@ -391,13 +476,7 @@ def plan_route(
                    frozenset(crossings), risk_aversion, pct)
     if origin_match.id == destination_match.id:
         raise InvalidOptionError("origin and destination are the same place")
-    found, access = _run(req)
-    if found is None:
-        raise NoRouteError(_explain_no_route(req))
-    from corridor.routing.itinerary import build_route
-
-    return build_route(req, found, access, _endpoint_of(origin_match, network),
-                       _endpoint_of(destination_match, network), _run)
+    return req
 
 
 def _explain_no_route(req: _Request) -> str:

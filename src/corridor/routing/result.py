@@ -91,6 +91,7 @@ class RouteSummary:
     objective: str
     objective_value: float
     cost_unknown_legs: int
+    risk_exposure: float = 0.0  # sum over legs of hours × country risk ("risk-hours")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +101,7 @@ class RouteSummary:
             "cost_usd": round(self.cost_usd, 2),
             "co2e_kg": round(self.co2e_kg, 1),
             "risk": round(self.risk, 3),
+            "risk_exposure": round(self.risk_exposure, 2),
             "border_crossings": self.border_crossings,
             "border_time_h": round(self.border_time_h, 2),
             "wait_time_h": round(self.wait_time_h, 2),

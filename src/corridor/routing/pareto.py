@@ -1,0 +1,312 @@
+"""Alternatives: the Pareto-optimal itineraries over time, money and risk.
+
+A multi-criteria, time-dependent label-setting search keeps, at every state, the labels that
+no other label dominates on (arrival time, money, risk exposure), where a label that arrives
+earlier may wait — paying for it — to match a later one. The set is bounded (at most
+``max_labels`` per state) so that queries stay interactive, and the single-objective optima
+(fastest, cheapest, safest) are always added, so every one of them is in the answer. The
+itineraries are then grouped by corridor (transit countries, crossings, main mode) and one is
+kept per corridor, plus any single-objective optimum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from corridor.exceptions import NoRouteError
+from corridor.model.network import Network
+from corridor.routing.compile import HORIZON_HOURS, KIND_TRANSFER
+from corridor.routing.result import Route
+from corridor.routing.search import Found, Step
+
+__all__ = ["alternatives", "dominates", "pareto_front"]
+
+CRITERIA = ("time", "cost", "risk")
+"""Criteria of the Pareto set: door-to-door hours, USD, and risk exposure (risk-hours)."""
+
+
+def _criteria(route: Route) -> tuple[float, float, float]:
+    s = route.summary
+    return (s.duration_h, s.cost_usd, s.risk_exposure)
+
+
+def dominates(a: Route, b: Route, *, tolerance: float = 1e-9) -> bool:
+    """True when ``a`` is no worse than ``b`` on time, cost and risk, and better on one."""
+    ca, cb = _criteria(a), _criteria(b)
+    return all(x <= y + tolerance for x, y in zip(ca, cb, strict=True)) and any(
+        x < y - tolerance for x, y in zip(ca, cb, strict=True))
+
+
+def pareto_front(routes: Sequence[Route]) -> list[Route]:
+    """The routes no other route dominates (duplicates by criteria kept once).
+
+    Examples
+    --------
+    >>> pareto_front([])
+    []
+    """
+    front: list[Route] = []
+    seen: set[tuple[float, float, float]] = set()
+    for r in routes:
+        key = tuple(round(v, 6) for v in _criteria(r))
+        if key in seen or any(dominates(o, r) for o in routes):
+            continue
+        seen.add(key)
+        front.append(r)
+    return front
+
+
+def _pareto_search(req, origins, targets, ok, *, max_labels: int, max_total: int) -> list[Found]:
+    cn = req.cn
+    indptr = cn.indptr.tolist()
+    dst = cn.edge_dst.tolist()
+    etime = cn.edge_time_h.tolist()
+    ecal = cn.edge_calendar.tolist()
+    factor = req.cargo.cost_factor or 0.0
+    ecost = (np.nan_to_num(cn.edge_cost_usd, nan=0.0) * factor).tolist()
+    erisk = (cn.edge_risk * np.where(np.isfinite(cn.edge_time_h), cn.edge_time_h, 0)).tolist()
+    node_risk = cn.country_risk[cn.node_country].tolist()
+    wait_cost = req.cargo.wait_cost_usd_per_day / 24.0
+    transfer = cn.edge_kind == KIND_TRANSFER
+    rail = np.array([layer.startswith("rail") for layer in cn.node_layer], dtype=bool)
+    leaves_rail = (transfer & rail[cn.edge_src]).tolist()
+    enters_rail = (transfer & rail[cn.edge_dst]).tolist()
+    okl = ok.tolist()
+    next_open = cn.next_open(req.depart)
+    horizon = float(HORIZON_HOURS)
+    from corridor.routing.plan import _via_of
+
+    vias = [_via_of(v, req) for v in req.vias]
+    n_stages = len(vias) + 1
+    final = n_stages - 1
+
+    lab: list[tuple[float, float, float, int, int, Step | None]] = []  # t, c, e, state, pred
+    alive: list[bool] = []
+    at_state: dict[int, list[int]] = {}
+    heap: list[tuple[float, int]] = []
+    done: list[int] = []  # labels at targets (with the target's extra added on read-out)
+
+    def advance(node: int, stage: int) -> int:
+        while stage < final and node in vias[stage].nodes:
+            stage += 1
+        return stage
+
+    def dominated_by_targets(t: float, c: float, e: float) -> bool:
+        for i in done:
+            tt, tc, te, st, _, _ = lab[i]
+            xt, xc, xe = targets[(st >> 1) // n_stages]
+            if tt + xt <= t and tc + xc <= c and te + xe <= e:
+                return True
+        return False
+
+    def push(state: int, t: float, c: float, e: float, pred: int, step: Step | None) -> None:
+        node = (state >> 1) // n_stages
+        r = node_risk[node]
+        labels = at_state.setdefault(state, [])
+        for o in labels:
+            if not alive[o]:
+                continue
+            to, co, eo = lab[o][0], lab[o][1], lab[o][2]
+            if to <= t and co + wait_cost * (t - to) <= c + 1e-9 and eo + r * (t - to) <= e + 1e-9:
+                return
+        for o in labels:
+            if alive[o]:
+                to, co, eo = lab[o][0], lab[o][1], lab[o][2]
+                if t <= to and c + wait_cost * (to - t) <= co + 1e-9 and \
+                        e + r * (to - t) <= eo + 1e-9:
+                    alive[o] = False
+        labels[:] = [o for o in labels if alive[o]]
+        if len(labels) >= max_labels or len(lab) >= max_total:
+            return
+        if dominated_by_targets(t, c, e):
+            return
+        lab.append((t, c, e, state, pred, step))
+        alive.append(True)
+        labels.append(len(lab) - 1)
+        heapq.heappush(heap, (t, len(lab) - 1))
+
+    for node, (t0, c0, e0) in origins.items():
+        push((node * n_stages + advance(node, 0)) * 2, t0, c0, e0, -1, None)
+
+    while heap:
+        t, idx = heapq.heappop(heap)
+        if not alive[idx]:
+            continue
+        _, c, e, state, _, _ = lab[idx]
+        left_rail = state & 1
+        node, stage = divmod(state >> 1, n_stages)
+        if stage == final and node in targets:
+            done.append(idx)
+            continue  # a target is where the itinerary ends
+        if dominated_by_targets(t, c, e):
+            continue
+        r = node_risk[node]
+        for k in range(indptr[node], indptr[node + 1]):
+            if not okl[k] or (left_rail and enters_rail[k]):
+                continue
+            enter = t
+            cal = ecal[k]
+            if cal >= 0:
+                slot = int(t)
+                if slot >= horizon:
+                    continue
+                opening = int(next_open[cal][slot])
+                if opening >= horizon:
+                    continue
+                if opening > slot:
+                    enter = float(opening)
+            leave = enter + etime[k]
+            if not leave < horizon:
+                continue
+            wait = enter - t
+            head = dst[k]
+            new_stage = stage
+            if new_stage < final and k in vias[new_stage].edges:
+                new_stage += 1
+            new_stage = advance(head, new_stage)
+            push((head * n_stages + new_stage) * 2 + leaves_rail[k], leave,
+                 c + wait * wait_cost + ecost[k], e + wait * r + erisk[k], idx,
+                 Step(k, t, enter, leave))
+
+    found: list[Found] = []
+    for idx in done:
+        if not alive[idx]:
+            pass  # a target label may be dominated later at the same state; keep it anyway
+        steps: list[Step] = []
+        i = idx
+        while lab[i][4] >= 0:
+            steps.append(lab[i][5])
+            i = lab[i][4]
+        steps.reverse()
+        origin = (lab[i][3] >> 1) // n_stages
+        target = (lab[idx][3] >> 1) // n_stages
+        found.append(Found(origin, target, tuple(steps), lab[idx][1], lab[idx][0]
+                           + targets[target][0]))
+    return found
+
+
+def alternatives(
+    origin: str,
+    destination: str,
+    *,
+    depart: dt.date | dt.datetime | str | None = None,
+    cargo: str = "truck",
+    via: Sequence[str] = (),
+    avoid: Sequence[str] = (),
+    modes: Sequence[str] | None = None,
+    risk_aversion: float = 1.0,
+    network: Network | None = None,
+    max_labels: int = 12,
+    draws: int = 0,
+    seed: int | None = 0,
+    deadline: dt.datetime | None = None,
+) -> list[Route]:
+    """Pareto-optimal itineraries over time, money and risk, one per corridor.
+
+    Parameters
+    ----------
+    origin, destination, depart, cargo, via, avoid, modes, risk_aversion, network
+        As for :func:`corridor.plan_route`.
+    max_labels
+        Labels kept per search state; bounds the work (larger: slower, more complete).
+    draws, seed, deadline
+        With ``draws > 0``, each alternative gets a Monte Carlo
+        :class:`~corridor.routing.reliability.Reliability` (P10/P50/P90, on-time chance).
+
+    Returns
+    -------
+    list of Route
+        Sorted fastest first. ``route.corridor`` names each corridor and
+        ``route.best_for`` lists the criteria (``time``, ``cost``, ``risk``) it is best for.
+
+    Examples
+    --------
+    >>> options = alternatives("Islamabad", "Almaty", depart="2026-07-15")
+    >>> len(options) >= 2
+    True
+    >>> sorted({c for r in options for c in r.best_for})
+    ['cost', 'risk', 'time']
+    """
+    from corridor.routing.itinerary import build_route
+    from corridor.routing.plan import _edge_mask, _explain_no_route, _prepare, _run
+
+    req = _prepare(origin, destination, depart=depart, cargo=cargo, objective="generalized",
+                   via=via, avoid=avoid, modes=modes, risk_aversion=risk_aversion,
+                   network=network)
+    # Single-objective optima first: they are always part of the answer.
+    singles: list[Route] = []
+    access: dict = {}
+    for objective in ("time", "cost", "risk"):
+        found, access = _run(replace(req, objective=objective))
+        if found is None:
+            raise NoRouteError(_explain_no_route(req))
+        singles.append(build_route(replace(req, objective=objective), found, access, None))
+    origins, targets = _endpoints(req, access)
+    founds = _pareto_search(req, origins, targets, _edge_mask(req), max_labels=max_labels,
+                            max_total=200_000)
+    candidates = singles + [build_route(req, f, access, None) for f in founds]
+    front = pareto_front(candidates)
+    chosen = _one_per_corridor(front, singles)
+    result = _flag(chosen)
+    if draws > 0:
+        from corridor.routing.reliability import simulate
+
+        net = req.network
+        result = [replace(r, reliability=simulate(r, network=net, draws=draws, seed=seed,
+                                                  deadline=deadline)) for r in result]
+    return sorted(result, key=lambda r: r.summary.duration_h)
+
+
+def _endpoints(req, access) -> tuple[dict, dict]:
+    """Origins and targets with (time, cost, risk) offsets, as the single searches use."""
+    from corridor.routing.plan import _endpoint_nodes
+
+    cn = req.cn
+    factor = req.cargo.cost_factor or 0.0
+    start = req.depart.minute / 60.0
+    origins: dict[int, tuple[float, float, float]] = {}
+    targets: dict[int, tuple[float, float, float]] = {}
+    for side, table in (("origin", origins), ("destination", targets)):
+        match = req.origin if side == "origin" else req.destination
+        if match.place is not None:
+            for n in _endpoint_nodes(cn, match.place.place_id):
+                table[n] = (start, 0.0, 0.0) if side == "origin" else (0.0, 0.0, 0.0)
+        else:
+            for n, a in access[side].items():
+                risk = float(cn.country_risk[cn.node_country[n]]) * a.time_h
+                cost = (a.cost_usd or 0.0) * factor
+                table[n] = (start + a.time_h if side == "origin" else a.time_h, cost, risk)
+    return origins, targets
+
+
+def _one_per_corridor(front: list[Route], singles: list[Route]) -> list[Route]:
+    optimum_keys = {
+        tuple(round(v, 6) for v in _criteria(min(front, key=lambda r, i=i: _criteria(r)[i])))
+        for i in range(len(CRITERIA))
+    }
+    del singles  # the optima are in the front already (added before filtering)
+    groups: dict[str, list[Route]] = {}
+    for r in front:
+        groups.setdefault(r.corridor, []).append(r)
+    chosen: list[Route] = []
+    for members in groups.values():
+        keep = [r for r in members if tuple(round(v, 6) for v in _criteria(r)) in optimum_keys]
+        if not keep:
+            keep = [min(members, key=lambda r: r.summary.objective_value
+                        if math.isfinite(r.summary.objective_value) else math.inf)]
+        chosen.extend(keep)
+    return chosen
+
+
+def _flag(routes: list[Route]) -> list[Route]:
+    best = {name: min(range(len(routes)), key=lambda i, k=k: (_criteria(routes[i])[k],
+                                                            _criteria(routes[i])))
+            for k, name in enumerate(CRITERIA)}
+    return [replace(r, best_for=tuple(n for n in CRITERIA if best[n] == i))
+            for i, r in enumerate(routes)]
