@@ -8,6 +8,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from corridor import load_network  # noqa: E402
+
 from netbuilder import tiny  # noqa: E402
 
 

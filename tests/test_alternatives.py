@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from netbuilder import crossing, tiny
 
 from corridor import load_network, plan_route
 from corridor.routing.pareto import alternatives, dominates
+
+from netbuilder import crossing, tiny
 
 JULY = "2026-07-15"
 

@@ -13,6 +13,7 @@ from corridor import (
     load_network,
     plan_route,
 )
+
 from netbuilder import crossing, place, road, tiny
 
 

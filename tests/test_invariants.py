@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from corridor import NoRouteError, load_network, plan_route
 from corridor.model.calendar import WEEKDAYS
+
 from netbuilder import country, crossing, place, road, write_network
 
 # CORRIDOR_HYPOTHESIS_EXAMPLES=500 pytest tests/test_invariants.py for a deeper search

@@ -7,6 +7,7 @@ import csv
 import pytest
 
 from corridor import NetworkValidationError, load_network, validate_network
+
 from netbuilder import tiny
 
 

@@ -6,10 +6,11 @@ import datetime as dt
 import math
 
 import pytest
-from netbuilder import crossing, tiny
 
 from corridor import InvalidOptionError, load_network, plan_route
 from corridor.routing.reliability import Z90, lognormal_sigma, simulate
+
+from netbuilder import crossing, tiny
 
 JULY = dt.datetime(2026, 7, 15, 8, 0)
 
