@@ -11,8 +11,8 @@ For N random (seeded) pairs of cities it times, interleaved and repeated:
 * ``plan`` — :func:`corridor.plan_route` with ``optimize="time"``: name resolution, masks,
   the search, and building the :class:`~corridor.Route` (legs, warnings, sources);
 * ``nx``   — :func:`networkx.multi_source_dijkstra` on a ``DiGraph`` of the same static
-  graph (compiled nodes, each split in two to encode corridor's "no two transfers in a
-  row" rule; compiled edges that are open, weight = edge time in hours) from the origin's
+  graph (compiled nodes, each split in two to encode corridor's "no rail → road → rail
+  at one place" rule; compiled edges that are open, weight = edge time in hours) from the origin's
   endpoint to a sink joined to the destination's endpoint (the road node, as in
   ``plan_route``).
 

@@ -62,7 +62,10 @@ def pareto_front(routes: Sequence[Route]) -> list[Route]:
     return front
 
 
-def _pareto_search(req, origins, targets, ok, *, max_labels: int, max_total: int) -> list[Found]:
+def _pareto_search(
+    req, origins, targets, ok, *, max_labels: int, max_total: int
+) -> list[tuple[Found, tuple[float, float, float]]]:
+    """Non-dominated labels at the targets, each with its (hours, USD, risk-hours)."""
     cn = req.cn
     indptr = cn.indptr.tolist()
     dst = cn.edge_dst.tolist()
@@ -174,10 +177,9 @@ def _pareto_search(req, origins, targets, ok, *, max_labels: int, max_total: int
                  c + wait * wait_cost + ecost[k], e + wait * r + erisk[k], idx,
                  Step(k, t, enter, leave))
 
-    found: list[Found] = []
+    start = min((o[0] for o in origins.values()), default=0.0)
+    found: list[tuple[Found, tuple[float, float, float]]] = []
     for idx in done:
-        if not alive[idx]:
-            pass  # a target label may be dominated later at the same state; keep it anyway
         steps: list[Step] = []
         i = idx
         while lab[i][4] >= 0:
@@ -186,8 +188,9 @@ def _pareto_search(req, origins, targets, ok, *, max_labels: int, max_total: int
         steps.reverse()
         origin = (lab[i][3] >> 1) // n_stages
         target = (lab[idx][3] >> 1) // n_stages
-        found.append(Found(origin, target, tuple(steps), lab[idx][1], lab[idx][0]
-                           + targets[target][0]))
+        xt, xc, xe = targets[target]
+        t, c, e = lab[idx][0] + xt, lab[idx][1] + xc, lab[idx][2] + xe
+        found.append((Found(origin, target, tuple(steps), c, t), (t - start, c, e)))
     return found
 
 
@@ -250,7 +253,12 @@ def alternatives(
     origins, targets = _endpoints(req, access)
     founds = _pareto_search(req, origins, targets, _edge_mask(req), max_labels=max_labels,
                             max_total=200_000)
-    candidates = singles + [build_route(req, f, access, None) for f in founds]
+    # Filter on the labels' own criteria before building routes: only the front is built.
+    known = [_criteria(r) for r in singles]
+    labelled = [(f, c) for f, c in founds
+                if not any(_le(k, c) for k in known)
+                and not any(_le(o, c) and o != c for _, o in founds)]
+    candidates = singles + [build_route(req, f, access, None) for f, _ in labelled]
     front = pareto_front(candidates)
     chosen = _one_per_corridor(front, singles)
     result = _flag(chosen)
@@ -261,6 +269,11 @@ def alternatives(
         result = [replace(r, reliability=simulate(r, network=net, draws=draws, seed=seed,
                                                   deadline=deadline)) for r in result]
     return sorted(result, key=lambda r: r.summary.duration_h)
+
+
+def _le(a: tuple[float, ...], b: tuple[float, ...], tolerance: float = 1e-6) -> bool:
+    """``a`` is no worse than ``b`` on every criterion."""
+    return all(x <= y + tolerance for x, y in zip(a, b, strict=True))
 
 
 def _endpoints(req, access) -> tuple[dict, dict]:
