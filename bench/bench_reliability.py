@@ -79,7 +79,8 @@ def loop_simulate(route, network, draws: int, seed: int) -> np.ndarray:
                 calendar = crossing.calendar_id
                 dwell = leg.details["dwell_h"]
                 sigma = lognormal_sigma(dwell, leg.details.get("dwell_p90_h"))
-                duration = (leg.duration_h - dwell) + dwell * math.exp(sigma * rng.gauss(0, 1))
+                drive = leg.duration_h - dwell - leg.details.get("held_h", 0.0)
+                duration = drive + dwell * math.exp(sigma * rng.gauss(0, 1))
                 found = hits.get(("crossing", crossing.crossing_id), [])
             for d in found:
                 if d.disruption_id in used or (d.months and leg.depart.month not in d.months):
@@ -96,6 +97,10 @@ def loop_simulate(route, network, draws: int, seed: int) -> np.ndarray:
                 if table[slot] > slot:
                     t = float(table[slot])
             t += duration
+            if calendar is not None and leg.kind == "border":
+                slot = min(int(t), len(table) - 1)
+                if table[slot] > slot:
+                    t = float(table[slot])
         out.append(t - start)
     return np.array(out)
 

@@ -105,3 +105,16 @@ def test_places_search(net):
     assert out.returncode == 0
     hits = json.loads(out.stdout)
     assert hits[0]["id"] == "alpha"
+
+
+def test_cli_via_unknown_and_many_problems(net, tmp_path):
+    out = run(["route", "Alpha", "Gamma", "--via", "Betta", "--network", net])
+    assert out.returncode == 2 and "did you mean 'Beta'" in out.stderr
+    folder = tiny(tmp_path / "bad2")
+    text = (folder / "links.csv").read_text()
+    text = text.replace("c_pass,gamma", "c_pass,nowhere").replace(",100,", ",far,", 1)
+    (folder / "links.csv").write_text(text)
+    out = run(["validate", folder])
+    assert out.returncode == 1
+    assert "2 problem(s)" in out.stderr
+    assert "'far'" in out.stderr and "'nowhere'" in out.stderr

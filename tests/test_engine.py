@@ -245,3 +245,27 @@ def test_json_contract(tiny_network):
     for key in ("mode", "distance_km", "duration_h", "cost_usd", "sources"):
         assert key in leg
     assert leg["sources"] == ["s1"]
+
+
+def test_no_route_names_closures(tmp_path):
+    net = load_network(tiny(tmp_path / "t", calendars=[
+        dict(calendar_id="winter", seq=1, action="close", months="1-12", sources="s1"),
+    ], crossings=[crossing("pass", "a_pass", "c_pass", 1, 1, calendar_id="winter")]))
+    with pytest.raises(NoRouteError, match="closed within two years.*Pass"):
+        route(net, depart="2026-07-15")
+
+
+def test_avoid_typo_suggests_countries(tiny_network):
+    with pytest.raises(UnknownPlaceError) as info:
+        route(tiny_network, avoid=["BBBB"])
+    assert info.value.suggestions[0] == "BBB (Bbb)"
+    assert "unknown country, place or crossing to avoid" in str(info.value)
+
+
+def test_no_transfer_loops_instead_of_waiting(tmp_path):
+    """A truck facing a closed pass must wait, not shuttle between layers to pass time."""
+    places_loop = dict(place_id="alpha", from_layer="road", to_layer="rail:1520", time_h=1,
+                       two_way="true", kind="transship", sources="s1")
+    net = load_network(tiny(tmp_path / "t", transfers=[places_loop]))
+    r = route(net, depart="2026-01-15", avoid=["BBB"], cargo="teu", optimize="generalized")
+    assert [leg.kind for leg in r.legs] == ["link", "wait", "border", "link"]

@@ -156,7 +156,13 @@ def test_passenger_flies_and_checks_in(region):
     route = plan_route("Lahore", "Almaty", depart="2026-07-15T06:00", cargo="passenger",
                        optimize="time", network=region)
     assert [leg.mode for leg in route.legs if leg.kind == "link"] == ["air"]
-    assert route.legs[0].kind == "transfer" and route.legs[0].duration_h == pytest.approx(3.0)
+    flight = next(i for i, leg in enumerate(route.legs) if leg.mode == "air"
+                  and leg.kind == "link")
+    check_in = route.legs[flight - 1]
+    # wait at home, then check in 3 h before the 12:00 departure
+    assert route.legs[0].kind == "wait"
+    assert check_in.kind == "transfer" and check_in.duration_h == pytest.approx(3.0)
+    assert check_in.arrive == route.legs[flight].depart
     assert route.legs[-1].kind == "transfer"
 
 

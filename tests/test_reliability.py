@@ -82,22 +82,28 @@ def test_disruptions(tmp_path):
 
 
 def test_calendar_re_evaluated_per_draw(tmp_path):
-    """With the pass shut at weekends, a Friday departure whose dwell runs late must wait."""
+    """The pass is shut at weekends and releases cargo only while open. Leaving Friday 18:00,
+    the truck reaches it at 20:00; a dwell under 4 h (median 10 h, P90 40 h) clears before
+    midnight, any longer one is held until Monday 00:00 (54 h after departure, + 1 h)."""
     crossings = [crossing("pass", "a_pass", "c_pass", 10, 10, ab_dwell_p90_h=40,
                           ba_dwell_p90_h=40, calendar_id="weekdays"),
                  crossing("west", "a_west", "b_west", 500, 500),
                  crossing("east", "b_east", "c_east", 500, 500)]
     calendars = [dict(calendar_id="weekdays", seq=1, action="close", weekdays="Sat;Sun",
                       sources="s1")]
-    links_closed = tiny(tmp_path / "w", crossings=crossings, calendars=calendars)
-    net = load_network(links_closed)
-    friday = dt.datetime(2026, 7, 17, 18, 0)  # reach the pass 20:00, open until midnight
+    net = load_network(tiny(tmp_path / "w", crossings=crossings, calendars=calendars))
+    friday = dt.datetime(2026, 7, 17, 18, 0)
     route = plan_route("Alpha", "Gamma", depart=friday, optimize="time", network=net, draws=0)
-    assert route.summary.wait_time_h == 0
-    rel = simulate(route, network=net, draws=5000, seed=1)
-    # the crossing itself is entered on Friday; its dwell is not cut by the weekend, so
-    # the spread is the lognormal's alone: P50 = 13 h
-    assert rel.p50_h == pytest.approx(13.0, rel=0.03)
+    border = route.legs[1]
+    assert border.details["held_h"] == pytest.approx(54 - 2 - 10)
+    assert route.summary.duration_h == pytest.approx(55.0)
+    assert any("held" in w for w in route.warnings)
+    rel = simulate(route, network=net, draws=40_000, seed=1,
+                   deadline=friday + dt.timedelta(hours=7))
+    sigma = math.log(4) / Z90
+    share_before_midnight = 0.5 * (1 + math.erf(math.log(0.4) / sigma / math.sqrt(2)))
+    assert rel.on_time_probability == pytest.approx(share_before_midnight, abs=0.01)
+    assert rel.p50_h == pytest.approx(55.0)
 
 
 def test_route_carries_reliability_by_default(tmp_path):

@@ -206,6 +206,8 @@ def places(query: str, limit: int, as_json: bool, network_path: str | None) -> N
     from corridor.io.gazetteer import find_places
 
     matches = find_places(query, _network(network_path), limit=limit)
+    if not matches:
+        _fail(f"no place matches {query!r}; try a shorter part of the name", EXIT_INPUT)
     if as_json:
         click.echo(json.dumps([
             {"kind": m.kind, "id": m.id, "name": m.name, "country": m.country,
@@ -213,9 +215,6 @@ def places(query: str, limit: int, as_json: bool, network_path: str | None) -> N
             for m in matches
         ], ensure_ascii=False, indent=2))
         return
-    if not matches:
-        click.echo(f"no place matches {query!r}")
-        sys.exit(EXIT_INPUT)
     from corridor._format import format_matches
 
     click.echo(format_matches(matches))

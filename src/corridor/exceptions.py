@@ -37,13 +37,15 @@ class InvalidOptionError(ValueError, CorridorError):
 class UnknownPlaceError(KeyError, CorridorError):
     """A place name matched nothing; ``suggestions`` holds the closest names."""
 
-    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+    def __init__(self, name: str, suggestions: Sequence[str] = (), *,
+                 what: str = "place") -> None:
         self.name = name
         self.suggestions = tuple(suggestions)
+        self.what = what
         super().__init__(name)
 
     def __str__(self) -> str:
-        message = f"unknown place {self.name!r}"
+        message = f"unknown {self.what} {self.name!r}"
         if self.suggestions:
             message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
         else:

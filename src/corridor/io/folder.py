@@ -365,7 +365,7 @@ class _Reader:
                 continue
             if None in raw:
                 self.problems.append(Problem(file, number, None, "more cells than columns"))
-            values: dict[str, Any] = {}
+            values: dict[str, Any] = {"_bad": set()}  # columns that failed to parse
             for column in columns:
                 text = (raw.get(column.name) or "").strip()
                 if not text:
@@ -380,6 +380,7 @@ class _Reader:
                         Problem(file, number, column.name, f"{text!r}: {error}")
                     )
                     values[column.name] = None
+                    values["_bad"].add(column.name)
             figures = _FIGURES.get(file, ())
             if any(values.get(f) is not None for f in figures) and not values.get("sources"):
                 self.problems.append(
@@ -558,9 +559,11 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                     "use crossings.csv for a border",
                 )
             )
-        if mode in ("sea", "ferry", "air") and row["duration_h"] is None:
+        if mode in ("sea", "ferry", "air") and row["duration_h"] is None \
+                and "duration_h" not in row["_bad"]:
             problems.append(Problem("links.csv", number, "duration_h", f"{mode} links need one"))
-        if mode in ("road", "rail") and row["distance_km"] is None:
+        if mode in ("road", "rail") and row["distance_km"] is None \
+                and "distance_km" not in row["_bad"]:
             problems.append(Problem("links.csv", number, "distance_km", f"{mode} links need one"))
 
     for number, row in t["crossings.csv"]:

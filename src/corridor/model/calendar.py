@@ -257,10 +257,11 @@ class Calendar:
         """Whether the calendar is open at ``when`` (hour resolution)."""
         return bool(self.open_mask(when, 1)[0])
 
-    def describe(self) -> str:
+    def describe(self, *, around: dt.date | None = None) -> str:
         """The rules in words, e.g. ``'closed Dec–Mar; closed Sat–Sun'``.
 
         A calendar that starts by closing everything (a timetable) reads as ``open only …``.
+        With ``around``, dated exceptions that ended before that date are left out.
 
         Examples
         --------
@@ -269,7 +270,8 @@ class Calendar:
         >>> Calendar("flight", (shut, slot)).describe()
         'open only Wed, Sat 12:00–13:00'
         """
-        rules = list(self.rules)
+        rules = [r for r in self.rules
+                 if around is None or r.date_to is None or r.date_to >= around]
         if rules and rules[0].action == "close" and rules[0].matches_always:
             opens = [r.describe().removeprefix("open ") for r in rules[1:] if r.action == "open"]
             closes = [r.describe() for r in rules[1:] if r.action != "open"]

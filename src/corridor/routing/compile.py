@@ -18,9 +18,10 @@ from functools import cached_property
 import numpy as np
 
 from corridor.model.calendar import next_open_index
-from corridor.model.network import MODES, Network
+from corridor.model.network import LAYERS, MODES, Network
 
-__all__ = ["HORIZON_HOURS", "CompiledNetwork", "compile_network"]
+__all__ = ["HORIZON_HOURS", "CompiledNetwork", "HotLists", "compile_network",
+           "transfer_allowed"]
 
 KIND_LINK, KIND_CROSSING, KIND_TRANSFER = 0, 1, 2
 HORIZON_HOURS = 2 * 366 * 24
@@ -53,6 +54,7 @@ class CompiledNetwork:
     edge_time_h: np.ndarray
     edge_time_p90_h: np.ndarray  # like edge_time_h, with crossings at their P90 dwell
     edge_cost_usd: np.ndarray  # NaN where unknown
+    edge_cost_imputed_usd: np.ndarray  # as edge_cost_usd, unknowns priced by imputation
     edge_distance_km: np.ndarray
     edge_calendar: np.ndarray  # -1 for none
     edge_risk: np.ndarray
@@ -71,6 +73,26 @@ class CompiledNetwork:
     def _calendar_cache(self) -> dict[tuple[int, str], np.ndarray]:
         return {}
 
+    @cached_property
+    def hot(self) -> HotLists:
+        """Plain Python lists of the arrays the searches read in their inner loops."""
+        layer_code = {layer: i + 1 for i, layer in enumerate(LAYERS)}
+        transfer = (self.edge_kind == KIND_TRANSFER).tolist()
+        src, dst = self.edge_src.tolist(), self.edge_dst.tolist()
+        codes = [layer_code[layer] for layer in self.node_layer]
+        return HotLists(
+            indptr=self.indptr.tolist(),
+            dst=dst,
+            time_h=self.edge_time_h.tolist(),
+            calendar=self.edge_calendar.tolist(),
+            # a crossing with a calendar releases cargo only while open
+            exit_calendar=np.where(self.edge_kind == KIND_CROSSING, self.edge_calendar,
+                                   -1).tolist(),
+            transfer_from=[codes[s] if t else 0 for s, t in zip(src, transfer, strict=True)],
+            transfer_to=[codes[d] if t else 0 for d, t in zip(dst, transfer, strict=True)],
+            rail_code=[False] + [layer.startswith("rail") for layer in LAYERS],
+        )
+
     def next_open(self, start: dt.datetime) -> list[np.ndarray]:
         """Per calendar: for each hour from ``start``, the first open hour index at or after it."""
         base = start.replace(minute=0, second=0, microsecond=0)
@@ -86,6 +108,30 @@ class CompiledNetwork:
                 self._calendar_cache[key] = table
             tables.append(table)
         return tables
+
+
+@dataclass(frozen=True)
+class HotLists:
+    """Lists for the inner loops (indexing a list is faster than indexing numpy)."""
+
+    indptr: list[int]
+    dst: list[int]
+    time_h: list[float]
+    calendar: list[int]
+    exit_calendar: list[int]
+    transfer_from: list[int]  # layer code (1-based index in LAYERS) of a transfer's source
+    transfer_to: list[int]
+    rail_code: list[bool]  # by layer code
+
+
+def transfer_allowed(hot: HotLists, last: int, edge: int) -> bool:
+    """May ``edge`` follow a transfer that left layer ``last`` (0: the last edge was no
+    transfer)? Never straight back to the layer just left, and never out of rail and back
+    into rail (that is the place's gauge change, if it has one)."""
+    to = hot.transfer_to[edge]
+    if not last or not to:
+        return True
+    return to != last and not (hot.rail_code[last] and hot.rail_code[to])
 
 
 _COMPILED: dict[str, CompiledNetwork] = {}
@@ -104,6 +150,31 @@ def _risk_table(network: Network) -> tuple[tuple[str, ...], np.ndarray, tuple[st
             risk = fallback
         risks.append(risk)
     return countries, np.array(risks, dtype=float), tuple(missing)
+
+
+def _impute_costs(cost: np.ndarray, distance: np.ndarray, kind: np.ndarray,
+                  mode: np.ndarray) -> np.ndarray:
+    """Price unknown costs so that the optimiser does not treat them as free.
+
+    A link with no sourced cost gets the median USD per km of the links of its mode with a
+    known cost, or of all links when its mode has none (sea, ferry, air); a transfer or
+    crossing the median of the known ones of its kind. Totals still count only known costs.
+    """
+    out = cost.copy()
+    unknown = np.isnan(cost)
+    links = kind == KIND_LINK
+    per_km = np.where(distance > 0, cost / np.where(distance > 0, distance, 1), np.nan)
+    overall = np.nanmedian(per_km[links]) if np.any(links & ~unknown & (distance > 0)) else 0.0
+    for m in np.unique(mode[links & unknown]):
+        known = links & (mode == m) & ~unknown & (distance > 0)
+        rate = np.nanmedian(per_km[known]) if known.any() else overall
+        pick = links & (mode == m) & unknown
+        out[pick] = rate * distance[pick]
+    for k in (KIND_CROSSING, KIND_TRANSFER):
+        pick = (kind == k) & unknown
+        known = (kind == k) & ~unknown
+        out[pick] = np.median(cost[known]) if known.any() else 0.0
+    return out
 
 
 def compile_network(network: Network) -> CompiledNetwork:
@@ -268,6 +339,10 @@ def _compile(network: Network) -> CompiledNetwork:
         edge_time_h=np.array(cols[7], dtype=float),
         edge_time_p90_h=np.array(cols[14], dtype=float),
         edge_cost_usd=np.array(cols[8], dtype=float),
+        edge_cost_imputed_usd=_impute_costs(np.array(cols[8], dtype=float),
+                                            np.array(cols[9], dtype=float),
+                                            np.array(cols[2], dtype=np.int8),
+                                            np.array(cols[5], dtype=np.int8)),
         edge_distance_km=np.array(cols[9], dtype=float),
         edge_calendar=np.array(cols[10], dtype=np.int64),
         edge_risk=np.array(cols[11], dtype=float),

@@ -132,7 +132,7 @@ def build_route(
             cal_id = cn.calendars[cal]
             calendar = network.calendars[cal_id]
             what = _entity_name(req, e)
-            reason = f"{what}: {calendar.describe()}"
+            reason = f"{what}: {calendar.describe(around=req.depart.date())}"
             legs.append(Leg(
                 "wait", frm, frm, "", f"wait for {what}", at(step.reach_h), at(step.enter_h),
                 0.0, wait_h, wait_h * wait_cost_h, 0.0, node_risk,
@@ -172,9 +172,16 @@ def build_route(
             p90 = crossing.ba_dwell_p90_h if reverse else crossing.ab_dwell_p90_h
             fee = crossing.ba_cost_usd if reverse else crossing.ab_cost_usd
             dwell = crossing.ba_dwell_h if reverse else crossing.ab_dwell_h
+            held = duration - float(cn.edge_time_h[e])
+            if held > 1e-9:
+                calendar = network.calendars[crossing.calendar_id]
+                warnings.append(
+                    f"{name} ({calendar.describe(around=req.depart.date())}) is shut when "
+                    f"clearance ends: the cargo is held {_days(held)} until it reopens.")
             details.update({
                 "crossing_id": crossing.crossing_id,
                 "dwell_h": round(dwell, 2),
+                "held_h": round(max(held, 0.0), 2),
                 "dwell_p90_h": None if p90 is None else round(p90, 2),
                 "fees_usd": None if fee is None else round(fee, 2),
                 "regimes": list(crossing.regimes),
@@ -196,6 +203,8 @@ def build_route(
         ))
         clock = step.leave_h
 
+    legs = _wait_before_transfer(legs)
+
     if found.target in access["destination"]:
         a = access["destination"][found.target]
         legs.append(access_leg(a, destination, clock, outbound=False))
@@ -212,7 +221,9 @@ def build_route(
     total_h = clock - offset
     unknown = sum(1 for leg in legs if leg.cost_usd is None)
     if unknown and not req.cargo.is_passenger:
-        warnings.append(f"{unknown} leg(s) have no sourced cost; the cost total leaves them out.")
+        warnings.append(
+            f"{unknown} leg(s) have no sourced cost: the cost total leaves them out; to choose "
+            "the route they were priced at the median known cost of their kind.")
     if req.cargo.is_passenger:
         warnings.append("Passenger costs are known only where a fare is in the sources, and "
                         "CO2e only for flights; surface legs count 0 for both.")
@@ -287,6 +298,23 @@ def corridor_name(network, legs: list[Leg], countries: list[str]) -> str:
     return f"{where} ({main})"
 
 
+def _wait_before_transfer(legs: list[Leg]) -> list[Leg]:
+    """Wait first, then transfer: a passenger checks in 3 h before the flight, not 3 days.
+
+    The search may place a transfer (airport check-in, loading) before a wait for the next
+    leg's opening; the total is the same, so the itinerary is told in the natural order.
+    """
+    out = list(legs)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if a.kind == "transfer" and b.kind == "wait" and a.to.id == b.from_.id:
+            start, end = a.depart, b.arrive
+            wait_end = end - (a.arrive - a.depart)
+            out[i] = replace(b, depart=start, arrive=wait_end)
+            out[i + 1] = replace(a, depart=wait_end, arrive=end)
+    return out
+
+
 def _entity_name(req: _Request, e: int) -> str:
     from corridor.routing.plan import _edge_name
 
@@ -308,24 +336,29 @@ def _alternative_warning(
     if free is None or [s.edge for s in free.steps] == [s.edge for s in found.steps]:
         return
     next_open = cn.next_open(req.depart)
-    used_crossings = [
-        network.crossings[int(cn.edge_ref[s.edge])].name
-        for s in found.steps if int(cn.edge_kind[s.edge]) == KIND_CROSSING
-    ]
+
+    def crossings_of(f: Found) -> list[str]:
+        return [network.crossings[int(cn.edge_ref[s.edge])].name
+                for s in f.steps if int(cn.edge_kind[s.edge]) == KIND_CROSSING]
+
+    used_crossings = crossings_of(found)
+    free_crossings = set(crossings_of(free))
+    used_edges = {s.edge for s in found.steps}
     for step in free.steps:
         e = step.edge
         cal = int(cn.edge_calendar[e])
-        if cal < 0:
-            continue
+        if cal < 0 or e in used_edges:
+            continue  # no calendar, or the route uses it anyway (and waits for it)
         slot = int(step.reach_h)
         if int(next_open[cal][min(slot, len(next_open[cal]) - 1)]) == slot:
             continue  # open when reached
         what = _entity_name(req, e)
         if what in calendars_hit:
             continue
-        description = network.calendars[cn.calendars[cal]].describe()
+        description = network.calendars[cn.calendars[cal]].describe(around=req.depart.date())
         when = req.depart.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=slot)
-        instead = ", ".join(used_crossings) if used_crossings else "another way"
+        replacing = [c for c in used_crossings if c not in free_crossings]
+        instead = ", ".join(replacing or used_crossings) or "another way"
         warnings.append(
             f"{what} ({description}) would be closed when reached on {when:%d %b %Y}; "
             f"the route goes via {instead} instead."

@@ -21,7 +21,7 @@ import numpy as np
 
 from corridor.exceptions import NoRouteError
 from corridor.model.network import Network
-from corridor.routing.compile import HORIZON_HOURS, KIND_TRANSFER
+from corridor.routing.compile import HORIZON_HOURS
 from corridor.routing.result import Route
 from corridor.routing.search import Found, Step
 
@@ -67,19 +67,16 @@ def _pareto_search(
 ) -> list[tuple[Found, tuple[float, float, float]]]:
     """Non-dominated labels at the targets, each with its (hours, USD, risk-hours)."""
     cn = req.cn
-    indptr = cn.indptr.tolist()
-    dst = cn.edge_dst.tolist()
-    etime = cn.edge_time_h.tolist()
-    ecal = cn.edge_calendar.tolist()
+    hot = cn.hot
+    indptr, dst, etime, ecal, exit_cal = (hot.indptr, hot.dst, hot.time_h, hot.calendar,
+                                          hot.exit_calendar)
+    t_from, t_to, rail = hot.transfer_from, hot.transfer_to, hot.rail_code
     factor = req.cargo.cost_factor or 0.0
-    ecost = (np.nan_to_num(cn.edge_cost_usd, nan=0.0) * factor).tolist()
+    ecost = (cn.edge_cost_imputed_usd * factor).tolist()
     erisk = (cn.edge_risk * np.where(np.isfinite(cn.edge_time_h), cn.edge_time_h, 0)).tolist()
     node_risk = cn.country_risk[cn.node_country].tolist()
     wait_cost = req.cargo.wait_cost_usd_per_day / 24.0
-    transfer = cn.edge_kind == KIND_TRANSFER
-    rail = np.array([layer.startswith("rail") for layer in cn.node_layer], dtype=bool)
-    leaves_rail = (transfer & rail[cn.edge_src]).tolist()
-    enters_rail = (transfer & rail[cn.edge_dst]).tolist()
+    risk_max = max(node_risk) if node_risk else 0.0
     okl = ok.tolist()
     next_open = cn.next_open(req.depart)
     horizon = float(HORIZON_HOURS)
@@ -103,14 +100,13 @@ def _pareto_search(
     def dominated_by_targets(t: float, c: float, e: float) -> bool:
         for i in done:
             tt, tc, te, st, _, _ = lab[i]
-            xt, xc, xe = targets[(st >> 1) // n_stages]
+            xt, xc, xe = targets[(st >> 3) // n_stages]
             if tt + xt <= t and tc + xc <= c and te + xe <= e:
                 return True
         return False
 
     def push(state: int, t: float, c: float, e: float, pred: int, step: Step | None) -> None:
-        node = (state >> 1) // n_stages
-        r = node_risk[node]
+        r = risk_max  # waiting may happen later in the riskiest country: stay conservative
         labels = at_state.setdefault(state, [])
         for o in labels:
             if not alive[o]:
@@ -135,15 +131,15 @@ def _pareto_search(
         heapq.heappush(heap, (t, len(lab) - 1))
 
     for node, (t0, c0, e0) in origins.items():
-        push((node * n_stages + advance(node, 0)) * 2, t0, c0, e0, -1, None)
+        push((node * n_stages + advance(node, 0)) * 8, t0, c0, e0, -1, None)
 
     while heap:
         t, idx = heapq.heappop(heap)
         if not alive[idx]:
             continue
         _, c, e, state, _, _ = lab[idx]
-        left_rail = state & 1
-        node, stage = divmod(state >> 1, n_stages)
+        last = state & 7
+        node, stage = divmod(state >> 3, n_stages)
         if stage == final and node in targets:
             done.append(idx)
             continue  # a target is where the itinerary ends
@@ -151,7 +147,9 @@ def _pareto_search(
             continue
         r = node_risk[node]
         for k in range(indptr[node], indptr[node + 1]):
-            if not okl[k] or (left_rail and enters_rail[k]):
+            if not okl[k]:
+                continue
+            if last and t_to[k] and (t_to[k] == last or (rail[last] and rail[t_to[k]])):
                 continue
             enter = t
             cal = ecal[k]
@@ -167,13 +165,19 @@ def _pareto_search(
             leave = enter + etime[k]
             if not leave < horizon:
                 continue
-            wait = enter - t
+            if exit_cal[k] >= 0:
+                opening = int(next_open[exit_cal[k]][int(leave)])
+                if opening >= horizon:
+                    continue
+                if opening > int(leave):
+                    leave = float(opening)
+            wait = enter - t + (leave - enter - etime[k])
             head = dst[k]
             new_stage = stage
             if new_stage < final and k in vias[new_stage].edges:
                 new_stage += 1
             new_stage = advance(head, new_stage)
-            push((head * n_stages + new_stage) * 2 + leaves_rail[k], leave,
+            push(((head * n_stages + new_stage) << 3) + t_from[k], leave,
                  c + wait * wait_cost + ecost[k], e + wait * r + erisk[k], idx,
                  Step(k, t, enter, leave))
 
@@ -186,8 +190,8 @@ def _pareto_search(
             steps.append(lab[i][5])
             i = lab[i][4]
         steps.reverse()
-        origin = (lab[i][3] >> 1) // n_stages
-        target = (lab[idx][3] >> 1) // n_stages
+        origin = (lab[i][3] >> 3) // n_stages
+        target = (lab[idx][3] >> 3) // n_stages
         xt, xc, xe = targets[target]
         t, c, e = lab[idx][0] + xt, lab[idx][1] + xc, lab[idx][2] + xe
         found.append((Found(origin, target, tuple(steps), c, t), (t - start, c, e)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from corridor.exceptions import InvalidOptionError, NoRouteError
+from corridor.exceptions import InvalidOptionError, NoRouteError, UnknownPlaceError
 from corridor.io.folder import load_network
 from corridor.io.gazetteer import Match, haversine_km, resolve_name
 from corridor.model.network import MODES, CargoProfile, Network
@@ -173,7 +173,7 @@ def _vot_per_h(req: _Request) -> float:
 def _objective_arrays(req: _Request) -> tuple[list[float], list[float]]:
     cn = req.cn
     factor = req.cargo.cost_factor if req.cargo.cost_factor is not None else 0.0
-    cost = np.nan_to_num(cn.edge_cost_usd, nan=0.0) * factor
+    cost = cn.edge_cost_imputed_usd * factor  # unknown costs priced, not free
     time = cn.edge_time_h
     wait_cost_h = req.cargo.wait_cost_usd_per_day / 24.0
     node_risk = cn.country_risk[cn.node_country]
@@ -200,9 +200,12 @@ def _objective_arrays(req: _Request) -> tuple[list[float], list[float]]:
 def _edge_mask(req: _Request) -> np.ndarray:
     cn, network = req.cn, req.network
     modes = np.array([m in req.modes for m in MODES])
-    # Transfers are not filtered by mode: the link filter already keeps the cargo out of
-    # a forbidden layer, and the hand-over at the origin and destination is on the road.
-    ok = modes[cn.edge_mode] | (cn.edge_kind == KIND_TRANSFER)
+    # A transfer may lead into any layer the cargo may use, and always onto the road (the
+    # hand-over at the origin and destination), even when --modes leaves road out.
+    layer_ok = np.array([layer == "road" or layer.split(":")[0] in req.cargo.modes
+                         for layer in cn.node_layer])
+    transfer = cn.edge_kind == KIND_TRANSFER
+    ok = np.where(transfer, layer_ok[cn.edge_dst], modes[cn.edge_mode])
     if not req.open_planned:
         ok &= cn.edge_open
     else:
@@ -229,12 +232,9 @@ def _edge_mask(req: _Request) -> np.ndarray:
 def _via_of(match: Match, req: _Request) -> Via:
     cn = req.cn
     if match.crossing is not None:
-        index = req.network.crossings.index(match.crossing)
-        same_name = {
-            i for i, c in enumerate(req.network.crossings)
-            if c.name == match.crossing.name or i == index
-        }
-        edges = frozenset(int(e) for e in np.nonzero(np.isin(cn.edge_crossing, list(same_name)))[0])
+        ids = same_crossings(req.network, match.crossing.crossing_id)
+        rows = [i for i, c in enumerate(req.network.crossings) if c.crossing_id in ids]
+        edges = frozenset(int(e) for e in np.nonzero(np.isin(cn.edge_crossing, rows))[0])
         return Via(edges=edges)
     assert match.place is not None
     return Via(nodes=frozenset(cn.place_nodes.get(match.place.place_id, ())))
@@ -304,15 +304,34 @@ def _resolve_avoid(items: Sequence[str], network: Network) -> tuple[set, set, se
         if code is not None:
             countries.add(code)
             continue
-        match = resolve_name(item, network, allow=("place", "crossing"))
+        try:
+            match = resolve_name(item, network, allow=("place", "crossing"))
+        except UnknownPlaceError as error:
+            raise UnknownPlaceError(item, [*_country_suggestions(item, network),
+                                           *error.suggestions][:5],
+                                    what="country, place or crossing to avoid") from None
         if match.crossing is not None:
-            crossings.update(
-                c.crossing_id for c in network.crossings if c.name == match.crossing.name
-            )
-            crossings.add(match.crossing.crossing_id)
+            crossings.update(same_crossings(network, match.crossing.crossing_id))
         elif match.place is not None:
             places.add(match.place.place_id)
     return countries, places, crossings
+
+
+def same_crossings(network: Network, crossing_id: str) -> set[str]:
+    """The ids of every row (road, rail) of the crossing ``crossing_id`` belongs to."""
+    name = network.crossings_by_id[crossing_id].name
+    return {c.crossing_id for c in network.crossings if c.name == name} | {crossing_id}
+
+
+def _country_suggestions(text: str, network: Network) -> list[str]:
+    """Country codes whose code or name is close to ``text`` (for --avoid typos)."""
+    from rapidfuzz import fuzz, process
+
+    labels = {c.iso3: f"{c.iso3} ({c.name})" for c in network.countries.values()}
+    choices = {**{c.name: c.iso3 for c in network.countries.values()},
+               **{iso3: iso3 for iso3 in network.countries}}
+    hits = process.extract(text, list(choices), scorer=fuzz.WRatio, limit=3)
+    return list(dict.fromkeys(labels[choices[k]] for k, score, _ in hits if score >= 70))
 
 
 def plan_route(
@@ -436,10 +455,7 @@ def _prepare(
     """Check and resolve every option of a route request (shared by the searches)."""
     network = network if network is not None else load_network()
     cn = compile_network(network)
-    cargo_profile = network.cargo.get(cargo)
-    if cargo_profile is None:
-        _choice(cargo, network.cargo, "cargo")
-        raise AssertionError  # unreachable
+    cargo_profile = network.cargo[_choice(cargo, network.cargo, "cargo")]
     if modes is None:
         allowed = frozenset(cargo_profile.modes)
     else:
@@ -493,9 +509,10 @@ def _explain_no_route(req: _Request) -> str:
                 | (used["places"] & req.avoid_places)
                 | (used["crossings"] & req.avoid_crossings)
             )
-            return (f"{head}: every route uses something --avoid excludes "
-                    f"({', '.join(blocked) or ', '.join(sorted(req.avoid_countries))}); "
-                    "drop one of the avoidances")
+            avoided = sorted(req.avoid_countries | req.avoid_places | req.avoid_crossings)
+            return (f"{head} that avoids {', '.join(avoided)}: without the avoidances the "
+                    f"best route uses {', '.join(blocked) or ', '.join(avoided)}; drop one of "
+                    "the avoidances")
     if req.vias:
         found, _ = _run(replace(req, vias=()))
         if found is not None:
@@ -519,6 +536,11 @@ def _explain_no_route(req: _Request) -> str:
         closed = sorted(_used(req, found)["calendared"])
         return (f"{head}: every route is closed within two years of departure "
                 f"({', '.join(closed)})")
+    for label, match in (("origin", req.origin), ("destination", req.destination)):
+        if match.city is not None and not _access_options(req, match):
+            return (f"{head}: {match.name} is more than {_ACCESS_MAX_KM:.0f} km from every "
+                    "place of the network, so no access leg can join it; choose a nearer "
+                    f"{label}")
     return f"{head}: the two places are not connected in network {req.network.name!r}"
 
 

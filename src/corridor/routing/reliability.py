@@ -175,7 +175,8 @@ def simulate(
             calendar_id = crossing.calendar_id
             dwell = float(leg.details["dwell_h"])
             sigma = lognormal_sigma(dwell, leg.details.get("dwell_p90_h"))
-            drive = leg.duration_h - dwell  # the road between the two posts, if any
+            # the road between the two posts, if any (not the time held at a shut post)
+            drive = leg.duration_h - dwell - float(leg.details.get("held_h", 0.0))
             duration = drive + dwell * np.exp(sigma * rng.standard_normal(draws))
             hits = targets.get(("crossing", crossing.crossing_id), [])
         else:
@@ -191,13 +192,12 @@ def simulate(
                 closed_any |= hit
             extra = extra + np.where(hit, length, 0.0)
         enter = reach + extra
-        if calendar_id is not None:
-            table = next_open[calendar_index[calendar_id]]
-            slots = np.minimum(enter.astype(np.int64), horizon)
-            opening = table[slots].astype(float)
-            enter = np.where(opening > slots, opening, enter)
-            enter = np.where(opening >= HORIZON_HOURS, np.inf, enter)
+        table = None if calendar_id is None else next_open[calendar_index[calendar_id]]
+        if table is not None:
+            enter = _next_opening(table, enter, horizon)
         t = enter + duration
+        if table is not None and leg.kind == "border":
+            t = _next_opening(table, t, horizon)  # a shut post releases cargo on reopening
         per_leg.append((i, leg, t - reach))
 
     total = t - start
@@ -224,6 +224,15 @@ def simulate(
         on_time_probability=on_time, closure_probability=float(np.mean(closed_any)),
         spread=tuple(spread[:8]),
     )
+
+
+def _next_opening(table: np.ndarray, t: np.ndarray, horizon: int) -> np.ndarray:
+    """Each time moved to the calendar's next opening if it falls in a closed hour."""
+    finite = np.isfinite(t)
+    slots = np.minimum(np.where(finite, t, 0).astype(np.int64), horizon)
+    opening = table[slots].astype(float)
+    moved = np.where(opening > slots, opening, t)
+    return np.where(finite & (opening < horizon + 1), moved, np.inf)
 
 
 def _link(network: Network, link_id: str | None) -> Link | None:

@@ -11,9 +11,11 @@ generalized cost.
 
 *Vias* are handled by layering the state: a state is (node, number of vias satisfied). A via
 is either a set of nodes (a place) or a set of edges (a crossing) that must be used in order.
-The state also records whether the last edge was a transfer *out of* rail: it may not be
-followed by a transfer back *into* rail at the same place, so a change of gauge is the gauge
-change listed for the place, not rail → road → rail. (Rail → road → air is allowed.)
+The state also records the layer a transfer just left: the next transfer may not go straight
+back to it (no road → air → road loops that burn time instead of waiting), nor from rail
+back into rail (a change of gauge is the place's gauge change, not rail → road → rail).
+Rail → road → air is allowed. A crossing with a calendar releases cargo only while open: a
+truck entering a weekday-only post on Friday night leaves on Monday.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corridor.routing.compile import HORIZON_HOURS, KIND_TRANSFER, CompiledNetwork
+from corridor.routing.compile import HORIZON_HOURS, CompiledNetwork
 
 __all__ = ["Step", "Via", "search"]
 
@@ -90,21 +92,19 @@ def search(
     vias
         Points to pass in order.
     """
-    indptr = cn.indptr.tolist()
-    dst = cn.edge_dst.tolist()
-    etime = cn.edge_time_h.tolist()
-    transfer = cn.edge_kind == KIND_TRANSFER
-    layer_rail = np.array([layer.startswith("rail") for layer in cn.node_layer], dtype=bool)
-    leaves_rail = (transfer & layer_rail[cn.edge_src]).tolist()
-    enters_rail = (transfer & layer_rail[cn.edge_dst]).tolist()
-    ecal = cn.edge_calendar.tolist()
+    hot = cn.hot
+    indptr, dst, etime, ecal, exit_cal = (hot.indptr, hot.dst, hot.time_h, hot.calendar,
+                                          hot.exit_calendar)
+    t_from, t_to, rail = hot.transfer_from, hot.transfer_to, hot.rail_code
     ok = edge_ok.tolist()
     n_stages = len(vias) + 1
     via_nodes = [v.nodes for v in vias]
     via_edges = [v.edges for v in vias]
     horizon = float(HORIZON_HOURS)
+    # Dominance must hold wherever the later label would wait, so use the highest rate.
+    wait_max = max(node_wait_rate) if len(node_wait_rate) else 0.0
 
-    # label storage
+    # label storage; a state is ((node * n_stages + stage) * 8 + last transfer's layer)
     lab_key: list[float] = []
     lab_time: list[float] = []
     lab_state: list[int] = []
@@ -120,29 +120,26 @@ def search(
         return stage
 
     def push(state: int, key: float, time: float, pred: int, step: Step | None) -> None:
-        node = state // (2 * n_stages)
-        rate = node_wait_rate[node]
         labels = at_state.get(state)
         if labels is None:
             labels = []
             at_state[state] = labels
         else:
             for other in labels:
-                if not lab_alive[other]:
-                    continue
                 t_o = lab_time[other]
-                if t_o <= time and lab_key[other] + rate * (time - t_o) <= key + 1e-9:
+                if t_o <= time and lab_key[other] + wait_max * (time - t_o) <= key + 1e-9:
                     return  # dominated
             for other in labels:
-                if (
-                    lab_alive[other]
-                    and time <= lab_time[other]
-                    and key + rate * (lab_time[other] - time) <= lab_key[other] + 1e-9
-                ):
+                if time <= lab_time[other] and \
+                        key + wait_max * (lab_time[other] - time) <= lab_key[other] + 1e-9:
                     lab_alive[other] = False
             labels[:] = [o for o in labels if lab_alive[o]]
             if len(labels) >= max_labels:
-                return
+                worst = max(labels, key=lab_key.__getitem__)
+                if lab_key[worst] <= key:
+                    return
+                lab_alive[worst] = False  # keep the better label when the state is full
+                labels.remove(worst)
         idx = len(lab_key)
         lab_key.append(key)
         lab_time.append(time)
@@ -154,7 +151,7 @@ def search(
         heapq.heappush(heap, (key, time, idx))
 
     for node, (t0, k0) in origins.items():
-        push((node * n_stages + advance_stage(node, 0)) * 2, k0, t0, -1, None)
+        push((node * n_stages + advance_stage(node, 0)) * 8, k0, t0, -1, None)
 
     best_total = math.inf
     best_label = -1
@@ -166,8 +163,8 @@ def search(
         if not lab_alive[idx]:
             continue
         state = lab_state[idx]
-        node, stage = divmod(state >> 1, n_stages)
-        left_rail = state & 1
+        last = state & 7
+        node, stage = divmod(state >> 3, n_stages)
         if stage == final and node in targets:
             extra_t, extra_k = targets[node]
             total = key + extra_k
@@ -175,8 +172,10 @@ def search(
                 best_total, best_label = total, idx
         rate = node_wait_rate[node]
         for e in range(indptr[node], indptr[node + 1]):
-            if not ok[e] or (left_rail and enters_rail[e]):
+            if not ok[e]:
                 continue
+            if last and t_to[e] and (t_to[e] == last or (rail[last] and rail[t_to[e]])):
+                continue  # no transfer straight back, nor rail -> road -> rail
             enter = time
             cal = ecal[e]
             if cal >= 0 and next_open is not None:
@@ -189,9 +188,16 @@ def search(
                 if opening > slot:
                     enter = float(opening)
             leave = enter + etime[e]
-            if leave > horizon or leave != leave:
+            if not leave < horizon:
                 continue
-            new_key = key + (enter - time) * rate + edge_key[e]
+            if exit_cal[e] >= 0 and next_open is not None:
+                slot = int(leave)
+                opening = int(next_open[exit_cal[e]][slot])
+                if opening >= horizon:
+                    continue
+                if opening > slot:
+                    leave = float(opening)  # the post is shut: cargo released on reopening
+            new_key = key + (enter - time) * rate + edge_key[e] + (leave - enter - etime[e]) * rate
             if new_key >= best_total:
                 continue
             head = dst[e]
@@ -199,7 +205,7 @@ def search(
             if new_stage < final and e in via_edges[new_stage]:
                 new_stage += 1
             new_stage = advance_stage(head, new_stage)
-            push((head * n_stages + new_stage) * 2 + leaves_rail[e], new_key, leave, idx,
+            push(((head * n_stages + new_stage) << 3) + t_from[e], new_key, leave, idx,
                  Step(e, time, enter, leave))
 
     if best_label < 0:
@@ -212,7 +218,7 @@ def search(
         steps.append(step)
         idx = lab_pred[idx]
     steps.reverse()
-    origin = lab_state[idx] // (2 * n_stages)
-    target = lab_state[best_label] // (2 * n_stages)
+    origin = (lab_state[idx] >> 3) // n_stages
+    target = (lab_state[best_label] >> 3) // n_stages
     return Found(origin, target, tuple(steps), best_total,
                  lab_time[best_label] + targets[target][0])
