@@ -41,6 +41,10 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(str(error), EXIT_NETWORK)
         except CorridorError as error:  # pragma: no cover - future subclasses
             _fail(str(error), EXIT_INPUT)
+        except ImportError as error:  # an optional extra is not installed
+            _fail(str(error), EXIT_INPUT)
+        except OSError as error:  # an output file cannot be written
+            _fail(f"cannot write {error.filename}: {error.strerror.lower()}", EXIT_INPUT)
 
     return wrapper
 
@@ -102,40 +106,65 @@ network_option = click.option(
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Seed of the Monte Carlo draws (results are reproducible).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--geojson", "geojson_path", default=None, type=click.Path(dir_okay=False),
+              help="Write the legs as GeoJSON (one feature per leg).")
+@click.option("--map", "map_path", default=None, type=click.Path(dir_okay=False),
+              help="Write a PNG map of the route(s) (needs corridor[maps]).")
+@click.option("--csv", "csv_path", default=None, type=click.Path(dir_okay=False),
+              help="Write the legs as CSV.")
 @network_option
 @_friendly
 def route(origin: str, destination: str, depart: str | None, cargo: str, optimize: str,
           via: tuple[str, ...], avoid: tuple[str, ...], modes: str | None,
           risk_aversion: float, show_alternatives: bool, deadline: str | None, draws: int,
-          seed: int, as_json: bool, network_path: str | None) -> None:
+          seed: int, as_json: bool, geojson_path: str | None, map_path: str | None,
+          csv_path: str | None, network_path: str | None) -> None:
     """Best route from ORIGIN to DESTINATION for a shipment leaving on --depart."""
     import json
 
     from corridor.routing.plan import parse_deadline, plan_route
 
+    net = _network(network_path)
     options = dict(depart=depart, cargo=cargo, via=_split(via), avoid=_split(avoid),
                    modes=_split([modes]) if modes else None, risk_aversion=risk_aversion,
-                   network=_network(network_path), draws=draws, seed=seed)
+                   network=net, draws=draws, seed=seed)
     if show_alternatives:
         from corridor.routing.pareto import alternatives
 
         routes = alternatives(origin, destination, deadline=parse_deadline(deadline),
                               **options)
-        if as_json:
-            click.echo(json.dumps({"alternatives": [r.to_dict() for r in routes]},
-                                  ensure_ascii=False, indent=2))
-        else:
-            from corridor._format import format_alternatives
-
-            click.echo(format_alternatives(routes))
-        return
-    result = plan_route(origin, destination, optimize=optimize, deadline=deadline, **options)
-    if as_json:
-        click.echo(result.to_json(indent=2))
     else:
-        from corridor._format import format_route
+        routes = [plan_route(origin, destination, optimize=optimize, deadline=deadline,
+                             **options)]
+    written = _write_outputs(routes, net, geojson_path, map_path, csv_path)
+    if as_json:
+        data = ({"alternatives": [r.to_dict() for r in routes]} if show_alternatives
+                else routes[0].to_dict())
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        from corridor._format import format_alternatives, format_route
 
-        click.echo(format_route(result))
+        click.echo(format_alternatives(routes) if show_alternatives
+                   else format_route(routes[0]))
+        for path in written:
+            click.echo(f"wrote {path}")
+
+
+def _write_outputs(routes, net, geojson_path, map_path, csv_path) -> list[str]:
+    written = []
+    if geojson_path:
+        from corridor.io.export import write_geojson
+
+        written.append(str(write_geojson(routes, geojson_path, network=net)))
+    if csv_path:
+        from corridor.io.export import write_legs_csv
+
+        written.append(str(write_legs_csv(routes, csv_path)))
+    if map_path:
+        from corridor.plot import route_map
+
+        written.append(str(route_map(routes, map_path, network=net)))
+    return written
 
 
 @main.command(name="calendar")

@@ -480,13 +480,11 @@ def _draw_routes(ax: Axes, routes: list[Route], lines: list[list[tuple[Leg, np.n
                  labeller: _Labeller, view: tuple[float, float, float, float]
                  ) -> dict[str, Any]:
     """Lines, markers and labels of the routes; returns legend handles by key."""
-    import matplotlib.patheffects as pe
     from matplotlib.lines import Line2D
     from matplotlib.transforms import offset_copy
 
     several = len(routes) > 1
     handles: dict[str, Any] = {}
-    casing = [pe.Stroke(linewidth=6.2, foreground="white"), pe.Normal()]
     for number in reversed(range(len(routes))):  # the first route ends up on top
         shift = (number - (len(routes) - 1) / 2) * 3.2 if several else 0.0
         transform = offset_copy(ax.transData, fig=ax.figure, x=shift, y=-shift, units="points")
@@ -500,10 +498,13 @@ def _draw_routes(ax: Axes, routes: list[Route], lines: list[list[tuple[Leg, np.n
                 style = (0, (4, 2.5)) if leg.mode == "air" else "solid"
             if access:
                 style = (0, (2, 2))
-            ax.plot(line[:, 0], line[:, 1], color=color, linestyle=style,
-                    linewidth=3.4 if leg.mode != "air" else 2.4, solid_capstyle="round",
-                    dash_capstyle="butt", transform=transform, zorder=20 - number,
-                    path_effects=casing)
+            width = 3.4 if leg.mode != "air" else 2.4
+            # a white casing under every line first, so that joints show no notches
+            ax.plot(line[:, 0], line[:, 1], color="white", linewidth=width + 2.8,
+                    solid_capstyle="round", transform=transform, zorder=10)
+            ax.plot(line[:, 0], line[:, 1], color=color, linestyle=style, linewidth=width,
+                    solid_capstyle="round", dash_capstyle="butt", transform=transform,
+                    zorder=20 - number)
             labeller.add_line(transform.transform(line))
             key = "access" if access else leg.mode
             if key not in handles:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
@@ -37,6 +38,7 @@ __all__ = [
     "routes_geojson",
     "write_geojson",
     "write_legs_csv",
+    "write_rows_csv",
 ]
 
 LEG_COLUMNS: tuple[str, ...] = (
@@ -209,6 +211,8 @@ def _atomic_write(path: str | os.PathLike[str], mode: str = "wb",
     On any error the temporary file is removed and ``path`` is left as it was.
     """
     target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "the folder does not exist", str(target.parent))
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, mode, **open_kwargs) as handle:
@@ -242,11 +246,22 @@ def write_legs_csv(routes: Route | Sequence[Route], path: str | os.PathLike[str]
     The file is UTF-8 with a byte-order mark, so that spreadsheet programs read names such
     as *Pul-e Khumrī* correctly; Python reads it with ``encoding="utf-8-sig"``.
     """
+    return write_rows_csv(legs_table(routes), path, columns=LEG_COLUMNS)
+
+
+def write_rows_csv(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str], *,
+                   columns: Sequence[str] | None = None) -> Path:
+    """Write long-format rows (dicts) as CSV, atomically; lists become ``;``-joined cells.
+
+    UTF-8 with a byte-order mark, like :func:`write_legs_csv`. Returns the path.
+    """
+    fields = list(columns) if columns is not None else list(rows[0]) if rows else []
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=LEG_COLUMNS)
+    writer = csv.DictWriter(buffer, fieldnames=fields)
     writer.writeheader()
-    for row in legs_table(routes):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    for row in rows:
+        writer.writerow({k: "" if v is None else ";".join(map(str, v))
+                         if isinstance(v, (list, tuple)) else v for k, v in row.items()})
     with _atomic_write(path, "w", encoding="utf-8-sig", newline="") as handle:
         handle.write(buffer.getvalue())
     return Path(path)
