@@ -37,7 +37,7 @@ import networkx as nx
 import numpy as np
 
 import corridor
-from corridor.routing.compile import KIND_TRANSFER, CompiledNetwork, compile_network
+from corridor.routing.compile import CompiledNetwork, compile_network, transfer_allowed
 from corridor.routing.search import search
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
@@ -136,21 +136,18 @@ def endpoint_nodes(cn: CompiledNetwork, place_id: str) -> tuple[int, ...]:
 def reference_graph(cn: CompiledNetwork) -> nx.DiGraph:
     """The static graph: compiled nodes, open edges weighted by their time (h).
 
-    corridor's search forbids a transfer out of rail followed by a transfer back into rail
-    at one place (rail -> road -> rail instead of the gauge change), so each compiled node
-    ``n`` is two graph nodes: ``(n, 0)`` (the start, or arrived by a link, a crossing or any
-    other transfer) and ``(n, 1)`` (arrived by a transfer out of rail, which may not be
-    followed by a transfer into rail). Each place also gets a sink node,
+    corridor's search remembers the layer a transfer just left: the next transfer may not
+    go straight back to it, nor from rail back into rail (``transfer_allowed``). So each
+    compiled node ``n`` is up to eight graph nodes ``(n, last)``, ``last`` being 0 (the start,
+    or arrived by a link or crossing) or the code of the layer the arriving transfer left.
+    Each place also gets a sink node,
     ``("sink", place_id)``, joined at no cost from its endpoint nodes, so that "any endpoint
     of the destination" is one target.
     """
     graph = nx.DiGraph()
     src, dst = cn.edge_src.tolist(), cn.edge_dst.tolist()
     weight, usable = cn.edge_time_h.tolist(), cn.edge_open.tolist()
-    transfer = cn.edge_kind == KIND_TRANSFER
-    rail = np.array([layer.startswith("rail") for layer in cn.node_layer], dtype=bool)
-    leaves_rail = (transfer & rail[cn.edge_src]).tolist()
-    enters_rail = (transfer & rail[cn.edge_dst]).tolist()
+    hot = cn.hot
 
     def add(a, b, w: float) -> None:
         if not graph.has_edge(a, b) or graph[a][b]["weight"] > w:
@@ -161,15 +158,14 @@ def reference_graph(cn: CompiledNetwork) -> nx.DiGraph:
         if not usable[e] or not math.isfinite(w):
             continue
         a, b = src[e], dst[e]
-        bit = 1 if leaves_rail[e] else 0
-        add((a, 0), (b, bit), w)
-        if not enters_rail[e]:
-            add((a, 1), (b, bit), w)
+        for last in range(8):
+            if transfer_allowed(hot, last, e):
+                add((a, last), (b, hot.transfer_from[e]), w)
     for place_id in cn.place_nodes:
         for n in endpoint_nodes(cn, place_id):
-            for bit in (0, 1):
-                if (n, bit) in graph:
-                    add((n, bit), ("sink", place_id), 0.0)
+            for last in range(8):
+                if (n, last) in graph:
+                    add((n, last), ("sink", place_id), 0.0)
     return graph
 
 
@@ -239,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def plan(o: str, d: str):
         try:
-            return corridor.plan_route(o, d, depart=depart, optimize="time", cargo=cargo,
+            return corridor.plan_route(o, d, depart=depart, optimize="time", cargo=cargo, draws=0,
                                        network=net)
         except corridor.NoRouteError:
             return None

@@ -118,3 +118,60 @@ def test_cli_via_unknown_and_many_problems(net, tmp_path):
     assert out.returncode == 1
     assert "2 problem(s)" in out.stderr
     assert "'far'" in out.stderr and "'nowhere'" in out.stderr
+
+
+def test_alternatives_and_reliability_cli(net, tmp_path):
+    from netbuilder import crossing
+
+    crossings = [
+        crossing("pass", "a_pass", "c_pass", 1, 1, ab_cost_usd=1000, ba_cost_usd=1000,
+                 ab_dwell_p90_h=3, ba_dwell_p90_h=3),
+        crossing("west", "a_west", "b_west", 5, 5, ab_cost_usd=20, ba_cost_usd=20),
+        crossing("east", "b_east", "c_east", 3, 3, ab_cost_usd=30, ba_cost_usd=30),
+    ]
+    folder = tiny(tmp_path / "alt", crossings=crossings, calendars=[])
+    out = run(["route", "Alpha", "Gamma", "--depart", "2026-07-15", "--alternatives",
+               "--deadline", "2026-07-15T20:00", "--seed", "3", "--draws", "2000", "--json",
+               "--network", folder])
+    assert out.returncode == 0, out.stderr
+    options = json.loads(out.stdout)["alternatives"]
+    assert [o["crossings"] for o in options] == [["pass"], ["west", "east"]]
+    assert options[0]["best_for"] == ["time", "risk"] and options[1]["best_for"] == ["cost"]
+    reliability = options[0]["reliability"]
+    assert reliability["draws"] == 2000 and reliability["seed"] == 3
+    assert reliability["p10_h"] <= reliability["p50_h"] <= reliability["p90_h"]
+    # 3 h of links + a dwell of median 1 h, P90 3 h, against a 12 h deadline: P(dwell > 9 h)
+    # = P(Z > ln 9 / (ln 3 / 1.2816)) = 0.5 %
+    assert reliability["on_time_probability"] == pytest.approx(0.995, abs=0.004)
+    text = run(["route", "Alpha", "Gamma", "--depart", "2026-07-15", "--alternatives",
+                "--network", folder]).stdout
+    assert "2 alternative(s)" in text and "best for" in text and "time, risk" in text
+
+
+def test_route_exports(net, tmp_path):
+    geojson, table = tmp_path / "r.geojson", tmp_path / "r.csv"
+    out = run(["route", "Alpha", "Gamma", "--depart", "2026-07-15", "--geojson", geojson,
+               "--csv", table, "--network", net])
+    assert out.returncode == 0, out.stderr
+    assert f"wrote {geojson}" in out.stdout
+    features = json.loads(geojson.read_text())["features"]
+    assert [f["properties"]["kind"] for f in features] == ["link", "border", "link"]
+    assert table.read_text(encoding="utf-8-sig").splitlines()[0].startswith("route,")
+    out = run(["route", "Alpha", "Gamma", "--csv", tmp_path / "no" / "x.csv", "--network", net])
+    assert out.returncode == 2 and "the folder does not exist" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_calendar_cli(net, tmp_path):
+    table = tmp_path / "cal.csv"
+    out = run(["calendar", "Alpha", "Gamma", "--optimize", "time", "--draws", "100",
+               "--csv", table, "--network", net])
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    january = next(line for line in lines if line.startswith("Thu 01 Jan"))
+    july = next(line for line in lines if line.startswith("Wed 01 Jul"))
+    assert "West, East" in january and "direct: Pass" in july
+    rows = table.read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 25 and rows[0].startswith("origin,destination,cargo,depart")
+    out = run(["calendar", "Alpha", "Gamma", "--step", "fortnight", "--network", net])
+    assert out.returncode == 2 and "month, week" in out.stderr
