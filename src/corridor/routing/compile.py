@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,7 +22,7 @@ from corridor.model.calendar import next_open_index
 from corridor.model.network import LAYERS, MODES, Network
 
 __all__ = ["HORIZON_HOURS", "CompiledNetwork", "HotLists", "compile_network",
-           "transfer_allowed"]
+           "enter_and_leave", "transfer_allowed"]
 
 KIND_LINK, KIND_CROSSING, KIND_TRANSFER = 0, 1, 2
 HORIZON_HOURS = 2 * 366 * 24
@@ -132,6 +133,37 @@ def transfer_allowed(hot: HotLists, last: int, edge: int) -> bool:
     if not last or not to:
         return True
     return to != last and not (hot.rail_code[last] and hot.rail_code[to])
+
+
+def enter_and_leave(hot: HotLists, next_open: Sequence[np.ndarray] | None, edge: int,
+                    time: float) -> tuple[float, float] | None:
+    """When ``edge``, reached at ``time``, can be entered and left (hours after the horizon
+    start), after waiting for its calendar to open and, at a crossing, for the post to be
+    open when clearance ends. ``None`` when that falls beyond the horizon."""
+    horizon = HORIZON_HOURS
+    enter = time
+    cal = hot.calendar[edge]
+    if cal >= 0 and next_open is not None:
+        slot = int(time)
+        if slot >= horizon:
+            return None
+        opening = int(next_open[cal][slot])
+        if opening >= horizon:
+            return None
+        if opening > slot:
+            enter = float(opening)
+    leave = enter + hot.time_h[edge]
+    if not leave < horizon:
+        return None
+    exit_cal = hot.exit_calendar[edge]
+    if exit_cal >= 0 and next_open is not None:
+        slot = int(leave)
+        opening = int(next_open[exit_cal][slot])
+        if opening >= horizon:
+            return None
+        if opening > slot:
+            leave = float(opening)  # the post is shut: cargo released on reopening
+    return enter, leave
 
 
 _COMPILED: dict[str, CompiledNetwork] = {}

@@ -21,7 +21,7 @@ import numpy as np
 
 from corridor.exceptions import NoRouteError
 from corridor.model.network import Network
-from corridor.routing.compile import HORIZON_HOURS
+from corridor.routing.compile import enter_and_leave, transfer_allowed
 from corridor.routing.result import Route
 from corridor.routing.search import Found, Step
 
@@ -68,9 +68,7 @@ def _pareto_search(
     """Non-dominated labels at the targets, each with its (hours, USD, risk-hours)."""
     cn = req.cn
     hot = cn.hot
-    indptr, dst, etime, ecal, exit_cal = (hot.indptr, hot.dst, hot.time_h, hot.calendar,
-                                          hot.exit_calendar)
-    t_from, t_to, rail = hot.transfer_from, hot.transfer_to, hot.rail_code
+    indptr, dst, etime, t_from = hot.indptr, hot.dst, hot.time_h, hot.transfer_from
     factor = req.cargo.cost_factor or 0.0
     ecost = (cn.edge_cost_imputed_usd * factor).tolist()
     erisk = (cn.edge_risk * np.where(np.isfinite(cn.edge_time_h), cn.edge_time_h, 0)).tolist()
@@ -79,7 +77,6 @@ def _pareto_search(
     risk_max = max(node_risk) if node_risk else 0.0
     okl = ok.tolist()
     next_open = cn.next_open(req.depart)
-    horizon = float(HORIZON_HOURS)
     from corridor.routing.plan import _via_of
 
     vias = [_via_of(v, req) for v in req.vias]
@@ -149,28 +146,12 @@ def _pareto_search(
         for k in range(indptr[node], indptr[node + 1]):
             if not okl[k]:
                 continue
-            if last and t_to[k] and (t_to[k] == last or (rail[last] and rail[t_to[k]])):
+            if last and not transfer_allowed(hot, last, k):
                 continue
-            enter = t
-            cal = ecal[k]
-            if cal >= 0:
-                slot = int(t)
-                if slot >= horizon:
-                    continue
-                opening = int(next_open[cal][slot])
-                if opening >= horizon:
-                    continue
-                if opening > slot:
-                    enter = float(opening)
-            leave = enter + etime[k]
-            if not leave < horizon:
+            times = enter_and_leave(hot, next_open, k, t)
+            if times is None:
                 continue
-            if exit_cal[k] >= 0:
-                opening = int(next_open[exit_cal[k]][int(leave)])
-                if opening >= horizon:
-                    continue
-                if opening > int(leave):
-                    leave = float(opening)
+            enter, leave = times
             wait = enter - t + (leave - enter - etime[k])
             head = dst[k]
             new_stage = stage

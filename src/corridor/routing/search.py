@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corridor.routing.compile import HORIZON_HOURS, CompiledNetwork
+from corridor.routing.compile import CompiledNetwork, enter_and_leave, transfer_allowed
 
 __all__ = ["Step", "Via", "search"]
 
@@ -93,14 +93,11 @@ def search(
         Points to pass in order.
     """
     hot = cn.hot
-    indptr, dst, etime, ecal, exit_cal = (hot.indptr, hot.dst, hot.time_h, hot.calendar,
-                                          hot.exit_calendar)
-    t_from, t_to, rail = hot.transfer_from, hot.transfer_to, hot.rail_code
+    indptr, dst, etime, t_from = hot.indptr, hot.dst, hot.time_h, hot.transfer_from
     ok = edge_ok.tolist()
     n_stages = len(vias) + 1
     via_nodes = [v.nodes for v in vias]
     via_edges = [v.edges for v in vias]
-    horizon = float(HORIZON_HOURS)
     # Dominance must hold wherever the later label would wait, so use the highest rate.
     wait_max = max(node_wait_rate) if len(node_wait_rate) else 0.0
 
@@ -174,29 +171,12 @@ def search(
         for e in range(indptr[node], indptr[node + 1]):
             if not ok[e]:
                 continue
-            if last and t_to[e] and (t_to[e] == last or (rail[last] and rail[t_to[e]])):
+            if last and not transfer_allowed(hot, last, e):
                 continue  # no transfer straight back, nor rail -> road -> rail
-            enter = time
-            cal = ecal[e]
-            if cal >= 0 and next_open is not None:
-                slot = int(time)
-                if slot >= horizon:
-                    continue
-                opening = int(next_open[cal][slot])
-                if opening >= horizon:
-                    continue
-                if opening > slot:
-                    enter = float(opening)
-            leave = enter + etime[e]
-            if not leave < horizon:
+            times = enter_and_leave(hot, next_open, e, time)
+            if times is None:
                 continue
-            if exit_cal[e] >= 0 and next_open is not None:
-                slot = int(leave)
-                opening = int(next_open[exit_cal[e]][slot])
-                if opening >= horizon:
-                    continue
-                if opening > slot:
-                    leave = float(opening)  # the post is shut: cargo released on reopening
+            enter, leave = times
             new_key = key + (enter - time) * rate + edge_key[e] + (leave - enter - etime[e]) * rate
             if new_key >= best_total:
                 continue
