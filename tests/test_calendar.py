@@ -45,3 +45,14 @@ def test_torugart_weekends_and_holidays_show(region):
     assert wait[dt.date(2026, 2, 1)] > 0  # Sunday: reach the pass Sunday evening, wait
     assert wait[dt.date(2026, 2, 15)] > 24 * 5  # Spring Festival week
     assert wait[dt.date(2026, 10, 1)] > 24 * 3  # National Day holidays
+
+
+def test_caspian_ferry_wait_is_visible(region):
+    """Caspian ferries sail when full (1 day to 2 weeks): the median wait is in the answer,
+    the spread in P90."""
+    result = calendar("Almaty", "Baku", cargo="teu", optimize="time", draws=2000,
+                      network=region)
+    for e in result.entries:
+        assert "ferry" in e.corridor
+        assert e.wait_h == pytest.approx((24 + 336) / 2)
+        assert e.p90_h - e.p50_h > 3 * 24

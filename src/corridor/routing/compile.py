@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from corridor.model.calendar import next_open_index
-from corridor.model.network import LAYERS, MODES, Network
+from corridor.model.network import LAYERS, MODES, Disruption, Network
 
 __all__ = ["HORIZON_HOURS", "CompiledNetwork", "HotLists", "compile_network",
            "enter_and_leave", "transfer_allowed"]
@@ -133,6 +133,17 @@ def transfer_allowed(hot: HotLists, last: int, edge: int) -> bool:
     if not last or not to:
         return True
     return to != last and not (hot.rail_code[last] and hot.rail_code[to])
+
+
+def certain_waits(network: Network) -> dict[str, tuple[float, Disruption]]:
+    """Links every trip waits at (``wait`` disruptions with probability 1): the median wait
+    in hours and the disruption, by link id."""
+    out: dict[str, tuple[float, Disruption]] = {}
+    for d in network.disruptions:
+        if d.kind == "wait" and d.target_kind == "link" and (d.probability or 0) >= 1.0:
+            for link_id in d.target_ids:
+                out[link_id] = ((d.duration_h_min + d.duration_h_max) / 2.0, d)
+    return out
 
 
 def enter_and_leave(hot: HotLists, next_open: Sequence[np.ndarray] | None, edge: int,
@@ -256,6 +267,9 @@ def _compile(network: Network) -> CompiledNetwork:
             return country.rail_speed_kmh, country.rail_cost_usd_per_500km_20t
         return None, None
 
+    # A wait every trip meets (a ferry that sails when full) counts at its median in the
+    # deterministic answer; the Monte Carlo draws it (see reliability.simulate).
+    certain_wait_h = certain_waits(network)
     for i, link in enumerate(network.links):
         speed, rate = speed_and_rate(link.from_place, link.mode)
         distance = link.distance_km
@@ -280,6 +294,7 @@ def _compile(network: Network) -> CompiledNetwork:
         calendar = calendar_idx[link.calendar_id] if link.calendar_id else -1
         estimated = bool(link.estimate)
         layer = link.layer
+        time_h += certain_wait_h.get(link.link_id, (0.0, None))[0]
         for reverse in (False, True) if link.two_way else (False,):
             a, b = (link.to_place, link.from_place) if reverse else (link.from_place, link.to_place)
             rows.append((node(a, layer), node(b, layer), KIND_LINK, i, reverse,

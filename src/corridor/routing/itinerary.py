@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from corridor.model.network import MODES
-from corridor.routing.compile import KIND_CROSSING, KIND_LINK, KIND_TRANSFER
+from corridor.routing.compile import KIND_CROSSING, KIND_LINK, KIND_TRANSFER, certain_waits
 from corridor.routing.result import Endpoint, Leg, Route, RouteSummary
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ def build_route(
         return cost * factor
 
     circuity = network.parameters.get("road_circuity_factor")
+    certain = certain_waits(network)
     noted: set[str] = set()
 
     def notes_warning(name: str, notes: str) -> None:
@@ -143,6 +144,19 @@ def build_route(
             warnings.append(f"{reason}; this route waits {_days(wait_h)} at {frm.name} "
                             f"(reached {at(step.reach_h):%a %d %b %Y %H:%M}).")
         duration = step.leave_h - step.enter_h
+        if kind == KIND_LINK and network.links[ref].link_id in certain:
+            wait_h, disruption = certain[network.links[ref].link_id]
+            legs.append(Leg(
+                "wait", frm, frm, "", f"wait: {disruption.name}", at(step.enter_h),
+                at(step.enter_h + wait_h), 0.0, wait_h, wait_h * wait_cost_h, 0.0,
+                float(cn.country_risk[int(cn.node_country[src])]), cite(disruption.sources),
+                disruption.estimate,
+                {"reason": f"{disruption.name}: median of {disruption.duration_h_min:.0f}–"
+                           f"{disruption.duration_h_max:.0f} h", "disruption_id":
+                           disruption.disruption_id},
+            ))
+            step = replace(step, enter_h=step.enter_h + wait_h)
+            duration -= wait_h
         cost = scaled(float(cn.edge_cost_usd[e]))
         distance = float(cn.edge_distance_km[e])
         details: dict[str, Any] = {}
@@ -291,11 +305,11 @@ def corridor_name(network, legs: list[Leg], countries: list[str]) -> str:
     for leg in legs:
         if leg.kind in ("link", "access") and leg.mode:
             by_mode[leg.mode] = by_mode.get(leg.mode, 0.0) + leg.distance_km
-    main = max(by_mode, key=by_mode.get) if by_mode else "road"
+    modes = sorted(by_mode, key=lambda m: -by_mode[m]) or ["road"]
     where = ("via " + ", ".join(names)) if names else "direct"
     if crossings:
         where += ": " + ", ".join(crossings)
-    return f"{where} ({main})"
+    return f"{where} ({' + '.join(modes)})"
 
 
 def _wait_before_transfer(legs: list[Leg]) -> list[Leg]:
