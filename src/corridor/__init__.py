@@ -14,6 +14,7 @@ from corridor.exceptions import (
     NetworkValidationError,
     NoRouteError,
     Problem,
+    ScenarioError,
     UnknownPlaceError,
 )
 from corridor.io.folder import bundled_network_path, load_network, validate_network
@@ -37,6 +38,7 @@ __all__ = [
     "Problem",
     "Route",
     "RouteSummary",
+    "ScenarioError",
     "UnknownPlaceError",
     "__version__",
     "bundled_network_path",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from corridor.analysis.calendar import CalendarResult
+from corridor.analysis.compare import Comparison
 from corridor.io.gazetteer import Match
 from corridor.routing.result import Route
 
@@ -145,6 +146,33 @@ def format_calendar(result: CalendarResult) -> str:
             f"{_hours(e.p90_h):>7} {_num(e.cost_usd):>8} "
             f"{_hours(e.wait_h) if e.wait_h else '':>7}  {e.corridor}"
         )
+    return "\n".join(lines)
+
+
+def format_comparison(result: Comparison) -> str:
+    """Baseline and scenarios side by side, then what changed in each."""
+    lines = [
+        f"{result.origin} → {result.destination}  ·  cargo {result.cargo}  ·  depart "
+        f"{result.depart:%a %d %b %Y %H:%M}  ·  optimised for {result.objective}",
+        "",
+        f"{'case':<28} {'time':>7} {'P50':>7} {'P90':>7} {'USD':>8} {'risk':>5} "
+        f"{'CO2e t':>6}  corridor",
+        "-" * 110,
+    ]
+    for case in result.cases:
+        r = case.route
+        if r is None:
+            lines.append(f"{case.name[:28]:<28} no route: {case.no_route}")
+            continue
+        rel = r.reliability
+        lines.append(
+            f"{case.name[:28]:<28} {_hours(r.summary.duration_h):>7} "
+            f"{_hours(rel.p50_h) if rel else '':>7} {_hours(rel.p90_h) if rel else '':>7} "
+            f"{_num(r.summary.cost_usd):>8} {r.summary.risk:>5.2f} "
+            f"{r.summary.co2e_kg / 1000:>6.1f}  {r.corridor}")
+    for case in result.cases[1:]:
+        lines += ["", f"{case.name}: {case.title}"]
+        lines += [f"  · {c}" for c in case.changes]
     return "\n".join(lines)
 
 

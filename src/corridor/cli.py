@@ -18,6 +18,7 @@ from corridor.exceptions import (
     InvalidOptionError,
     NetworkValidationError,
     NoRouteError,
+    ScenarioError,
     UnknownPlaceError,
 )
 
@@ -37,7 +38,7 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(str(error), EXIT_INPUT)
         except NoRouteError as error:
             _fail(str(error), EXIT_NO_ROUTE)
-        except NetworkValidationError as error:
+        except (NetworkValidationError, ScenarioError) as error:
             _fail(str(error), EXIT_NETWORK)
         except CorridorError as error:  # pragma: no cover - future subclasses
             _fail(str(error), EXIT_INPUT)
@@ -220,6 +221,58 @@ def calendar_command(origin: str, destination: str, year: int, step: str, cargo:
     for path in (csv_path, plot_path):
         if path:
             click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@_friendly
+def scenarios(as_json: bool) -> None:
+    """List the scenarios that ship with corridor (use them by name in `compare`)."""
+    import json
+
+    from corridor.io.scenarios import list_scenarios
+
+    items = list_scenarios()
+    if as_json:
+        click.echo(json.dumps([{"name": s.name, "title": s.title, "description": s.description,
+                                "path": str(s.path)} for s in items], indent=2,
+                              ensure_ascii=False))
+        return
+    for s in items:
+        click.echo(f"{s.name:<28} {s.title}")
+
+
+@main.command(name="compare")
+@click.argument("origin")
+@click.argument("destination")
+@click.option("--scenario", "scenario_names", multiple=True, required=True,
+              metavar="NAME|FILE", help="Library scenario or YAML/JSON file; repeat.")
+@click.option("--combined", is_flag=True, help="Also apply all scenarios together.")
+@click.option("--depart", default=None, metavar="DATE")
+@click.option("--cargo", default="truck", show_default=True)
+@click.option("--optimize", default="generalized", show_default=True)
+@click.option("--draws", default=10_000, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@network_option
+@_friendly
+def compare_command(origin: str, destination: str, scenario_names: tuple[str, ...],
+                    combined: bool, depart: str | None, cargo: str, optimize: str, draws: int,
+                    seed: int, as_json: bool, network_path: str | None) -> None:
+    """Baseline against scenarios for ORIGIN → DESTINATION: corridor, P50/P90, cost, risk."""
+    import json
+
+    from corridor.analysis.compare import compare
+
+    result = compare(origin, destination, _split(scenario_names), depart=depart, cargo=cargo,
+                     optimize=optimize, combined=combined, network=_network(network_path),
+                     draws=draws, seed=seed)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    from corridor._format import format_comparison
+
+    click.echo(format_comparison(result))
 
 
 @main.command()

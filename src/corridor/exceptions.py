@@ -8,6 +8,7 @@ working::
     ├── UnknownPlaceError (KeyError)        a name that matches no place, crossing or city
     ├── InvalidOptionError (ValueError)      a bad option value (objective, cargo, mode, date)
     ├── NetworkValidationError (ValueError)  a network folder with problems (all listed)
+    ├── ScenarioError (ValueError)           a scenario file with problems (all listed)
     └── NoRouteError                         no itinerary satisfies the request; says why
 """
 
@@ -22,6 +23,7 @@ __all__ = [
     "NetworkValidationError",
     "NoRouteError",
     "Problem",
+    "ScenarioError",
     "UnknownPlaceError",
 ]
 
@@ -82,4 +84,14 @@ class NetworkValidationError(ValueError, CorridorError):
         self.problems = tuple(problems)
         self.folder = folder
         head = f"{len(self.problems)} problem(s) in network {folder}".rstrip()
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class ScenarioError(ValueError, CorridorError):
+    """A scenario is malformed or names things the network lacks; ``problems`` lists all."""
+
+    def __init__(self, problems: Sequence[Problem], *, folder: str = "") -> None:
+        self.problems = tuple(problems)
+        self.folder = folder
+        head = f"{len(self.problems)} problem(s) in {folder or 'the scenario'}"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))

@@ -1,0 +1,152 @@
+"""Baseline against scenarios: what a policy change does to a route."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from corridor.model.network import Network
+    from corridor.model.scenario import Scenario
+    from corridor.routing.result import Route
+
+__all__ = ["Case", "Comparison", "compare"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One column of a comparison: the baseline, or the network under some scenarios."""
+
+    name: str  # "baseline" or the scenario names joined by " + "
+    title: str
+    route: Route | None  # None when no route exists under the scenario
+    no_route: str = ""  # why, when route is None
+    changes: tuple[str, ...] = ()  # what changed against the baseline, in words
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.route
+        return {
+            "name": self.name,
+            "title": self.title,
+            "no_route": self.no_route or None,
+            "changes": list(self.changes),
+            "corridor": r.corridor if r else None,
+            "duration_h": round(r.summary.duration_h, 2) if r else None,
+            "p50_h": round(r.reliability.p50_h, 2) if r and r.reliability else None,
+            "p90_h": round(r.reliability.p90_h, 2) if r and r.reliability else None,
+            "cost_usd": round(r.summary.cost_usd, 2) if r else None,
+            "risk": round(r.summary.risk, 3) if r else None,
+            "co2e_kg": round(r.summary.co2e_kg, 1) if r else None,
+            "route": r.to_dict() if r else None,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Baseline and scenario cases for one origin–destination pair."""
+
+    origin: str
+    destination: str
+    depart: dt.datetime
+    cargo: str
+    objective: str
+    cases: tuple[Case, ...]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def baseline(self) -> Case:
+        return self.cases[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"origin": self.origin, "destination": self.destination,
+                "depart": self.depart.isoformat(timespec="minutes"), "cargo": self.cargo,
+                "objective": self.objective, "cases": [c.to_dict() for c in self.cases],
+                **self.extras}
+
+
+def _changes(base: Route | None, new: Route | None) -> tuple[str, ...]:
+    if base is None or new is None:
+        return ()
+    out = []
+    if base.corridor != new.corridor:
+        out.append(f"corridor: {base.corridor} → {new.corridor}")
+    b, n = base.summary, new.summary
+    days = (n.duration_h - b.duration_h) / 24
+    if abs(days) >= 0.05:
+        out.append(f"time {days:+.1f} days")
+    if base.reliability and new.reliability:
+        p90 = (new.reliability.p90_h - base.reliability.p90_h) / 24
+        if abs(p90) >= 0.05:
+            out.append(f"P90 {p90:+.1f} days")
+    if abs(n.cost_usd - b.cost_usd) >= 1:
+        out.append(f"cost {n.cost_usd - b.cost_usd:+,.0f} USD")
+    if abs(n.wait_time_h - b.wait_time_h) >= 1:
+        out.append(f"waiting {(n.wait_time_h - b.wait_time_h) / 24:+.1f} days")
+    if abs(n.risk - b.risk) >= 0.005:
+        out.append(f"risk {n.risk - b.risk:+.2f}")
+    return tuple(out) or ("no change",)
+
+
+def compare(
+    origin: str,
+    destination: str,
+    scenarios: Sequence[str | Scenario],
+    *,
+    depart: dt.date | dt.datetime | str | None = None,
+    cargo: str = "truck",
+    optimize: str = "generalized",
+    combined: bool = False,
+    network: Network | None = None,
+    draws: int = 10_000,
+    seed: int | None = 0,
+) -> Comparison:
+    """The route for the baseline and for each scenario (or all of them combined).
+
+    Parameters
+    ----------
+    origin, destination, depart, cargo, optimize, network, draws, seed
+        As for :func:`corridor.plan_route`.
+    scenarios
+        Library names, file paths, or :class:`~corridor.model.scenario.Scenario` objects.
+    combined
+        Also add one case with every scenario applied together, in order.
+
+    Examples
+    --------
+    >>> result = compare("Islamabad", "Kashgar", ["khunjerab-year-round"],
+    ...                  depart="2026-01-15", optimize="time", draws=0)
+    >>> [c.name for c in result.cases]
+    ['baseline', 'khunjerab-year-round']
+    >>> "khunjerab" in result.cases[1].route.crossings
+    True
+    """
+    from corridor.exceptions import NoRouteError
+    from corridor.io.folder import load_network
+    from corridor.io.scenarios import load_scenario
+    from corridor.model.scenario import apply_scenarios
+    from corridor.routing.plan import _parse_depart, plan_route
+
+    base_net = network if network is not None else load_network()
+    loaded = [s if not isinstance(s, str) else load_scenario(s) for s in scenarios]
+    when = _parse_depart(depart)
+    options = dict(depart=when, cargo=cargo, optimize=optimize, draws=draws, seed=seed)
+
+    def run(net: Network, name: str, title: str, base: Route | None) -> Case:
+        try:
+            route = plan_route(origin, destination, network=net, **options)
+        except NoRouteError as error:
+            return Case(name, title, None, str(error))
+        return Case(name, title, route, changes=_changes(base, route) if base else ())
+
+    baseline = run(base_net, "baseline", "today's network", None)
+    cases = [baseline]
+    groups = [[s] for s in loaded]
+    if combined and len(loaded) > 1:
+        groups.append(list(loaded))
+    for group in groups:
+        net = apply_scenarios(base_net, group)
+        cases.append(run(net, " + ".join(s.name for s in group),
+                         " + ".join(s.title for s in group), baseline.route))
+    return Comparison(origin, destination, when, cargo, optimize, tuple(cases))

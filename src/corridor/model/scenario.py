@@ -1,0 +1,638 @@
+"""Scenarios: named, declarative patches over a baseline network.
+
+A scenario is a list of typed modifications (below). :func:`apply_scenarios` returns a new
+:class:`~corridor.model.Network`; the baseline is never mutated, and scenarios compose in
+the order given. The schema is checked with pydantic, and every problem — bad fields and
+unknown ids alike — is reported at once as a :class:`~corridor.ScenarioError`.
+
+Modification types (``type:``):
+
+* ``crossing_time`` — scale (``dwell_factor``, ``cost_factor``) or set (``dwell_h``,
+  ``cost_usd``) border dwell and payments, for ``crossings`` (ids or names), every crossing
+  touching one of ``countries``, or the crossings of a ``country_pair``; ``direction``
+  ``both`` (default), ``ab`` or ``ba``.
+* ``close`` / ``open`` — close (for ``date_from``–``date_to``, or for good) or open (status
+  ``planned`` → ``open``) ``places``, ``links``, ``crossings`` or whole ``countries``.
+* ``calendar`` — give ``crossings`` or ``links`` a new calendar: ``always_open: true``, or
+  ``rules`` as in calendars.csv.
+* ``add_link`` — a new road, rail, sea, ferry or air link (with ``gauge_mm`` for rail).
+* ``add_service`` — a scheduled service: ``weekdays``, ``depart_hour``, ``duration_h``.
+* ``country`` — scale road/rail speeds and costs, or set the GPI rank, of ``countries``.
+* ``value_of_time`` — the value of time in % of cargo value per day.
+* ``disruption`` — scale the rate or probability of disruptions (political closures…).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from corridor.exceptions import Problem, ScenarioError
+from corridor.model.calendar import (
+    Calendar,
+    CalendarRule,
+    parse_hours,
+    parse_int_set,
+    parse_weekdays,
+)
+from corridor.model.network import GAUGES_MM, Link, Network, Parameter, Source
+
+__all__ = ["Scenario", "apply_scenarios", "parse_scenario"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CrossingTime(_Strict):
+    type: Literal["crossing_time"]
+    crossings: list[str] = []
+    countries: list[str] = []
+    country_pair: list[str] = []
+    direction: Literal["both", "ab", "ba"] = "both"
+    dwell_factor: float | None = Field(None, ge=0)
+    cost_factor: float | None = Field(None, ge=0)
+    dwell_h: float | None = Field(None, ge=0)
+    cost_usd: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> CrossingTime:
+        if not (self.crossings or self.countries or self.country_pair):
+            raise ValueError("name crossings, countries or a country_pair")
+        if self.country_pair and len(self.country_pair) != 2:
+            raise ValueError("country_pair takes two ISO alpha-3 codes")
+        if all(v is None for v in (self.dwell_factor, self.cost_factor, self.dwell_h,
+                                   self.cost_usd)):
+            raise ValueError("give dwell_factor, cost_factor, dwell_h or cost_usd")
+        return self
+
+
+class _Targets(_Strict):
+    places: list[str] = []
+    links: list[str] = []
+    crossings: list[str] = []
+    countries: list[str] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> _Targets:
+        if not (self.places or self.links or self.crossings or self.countries):
+            raise ValueError("name places, links, crossings or countries")
+        return self
+
+
+class Close(_Targets):
+    type: Literal["close"]
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+class Open(_Targets):
+    type: Literal["open"]
+
+
+class RuleSpec(_Strict):
+    action: Literal["open", "close"]
+    months: str | None = None
+    days: str | None = None
+    weekdays: str | None = None
+    hours: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    holidays: str | None = None
+
+    def to_rule(self) -> CalendarRule:
+        return CalendarRule(
+            self.action,
+            None if self.months is None else parse_int_set(self.months, low=1, high=12,
+                                                           cyclic=True),
+            None if self.days is None else parse_int_set(self.days, low=1, high=31),
+            None if self.weekdays is None else parse_weekdays(self.weekdays),
+            None if self.hours is None else parse_hours(self.hours),
+            self.date_from, self.date_to, self.holidays,
+        )
+
+    @model_validator(mode="after")
+    def _check(self) -> RuleSpec:
+        self.to_rule()  # raises ValueError with the parser's message
+        return self
+
+
+class CalendarChange(_Strict):
+    type: Literal["calendar"]
+    crossings: list[str] = []
+    links: list[str] = []
+    always_open: bool = False
+    rules: list[RuleSpec] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> CalendarChange:
+        if not (self.crossings or self.links):
+            raise ValueError("name crossings or links")
+        if self.always_open == bool(self.rules):
+            raise ValueError("give either always_open: true or rules")
+        return self
+
+
+class AddLink(_Strict):
+    type: Literal["add_link"]
+    link_id: str = Field(pattern=r"^[a-z0-9_]+$")
+    from_place: str
+    to_place: str
+    mode: Literal["road", "rail", "sea", "ferry", "air"]
+    gauge_mm: int | None = None
+    distance_km: float | None = Field(None, ge=0)
+    duration_h: float | None = Field(None, ge=0)
+    cost_usd: float | None = Field(None, ge=0)
+    two_way: bool = True
+    name: str = ""
+    rules: list[RuleSpec] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> AddLink:
+        if self.mode == "rail" and self.gauge_mm not in GAUGES_MM:
+            raise ValueError(f"a rail link needs gauge_mm, one of {GAUGES_MM}")
+        if self.mode in ("road", "rail") and self.distance_km is None:
+            raise ValueError(f"a {self.mode} link needs distance_km")
+        if self.mode in ("sea", "ferry", "air") and self.duration_h is None:
+            raise ValueError(f"a {self.mode} link needs duration_h")
+        return self
+
+
+class AddService(_Strict):
+    type: Literal["add_service"]
+    service_id: str = Field(pattern=r"^[a-z0-9_]+$")
+    from_place: str
+    to_place: str
+    mode: Literal["air", "rail", "ferry", "sea"] = "air"
+    gauge_mm: int | None = None
+    weekdays: str
+    depart_hour: int = Field(ge=0, le=23)
+    duration_h: float = Field(gt=0)
+    distance_km: float | None = Field(None, ge=0)
+    fare_usd: float | None = Field(None, ge=0)
+    two_way: bool = True
+    name: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> AddService:
+        parse_weekdays(self.weekdays)
+        if self.mode == "rail" and self.gauge_mm not in GAUGES_MM:
+            raise ValueError(f"a rail service needs gauge_mm, one of {GAUGES_MM}")
+        return self
+
+
+class CountryChange(_Strict):
+    type: Literal["country"]
+    countries: list[str] = Field(min_length=1)
+    road_speed_factor: float | None = Field(None, gt=0)
+    rail_speed_factor: float | None = Field(None, gt=0)
+    road_cost_factor: float | None = Field(None, ge=0)
+    rail_cost_factor: float | None = Field(None, ge=0)
+    gpi_rank: int | None = Field(None, ge=1, le=163)
+
+
+class ValueOfTime(_Strict):
+    type: Literal["value_of_time"]
+    pct_per_day: float = Field(ge=0)
+
+
+class DisruptionChange(_Strict):
+    type: Literal["disruption"]
+    disruptions: list[str] = Field(min_length=1)
+    rate_factor: float = Field(1.0, ge=0)
+
+
+Modification = Annotated[
+    CrossingTime | Close | Open | CalendarChange | AddLink | AddService | CountryChange
+    | ValueOfTime | DisruptionChange,
+    Field(discriminator="type"),
+]
+
+
+class SourceSpec(_Strict):
+    source_id: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    url: str = ""
+    year: str = ""
+    confidence: str = ""
+
+
+class Scenario(_Strict):
+    """A named, declarative patch over a baseline network (see the module docstring)."""
+
+    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    title: str
+    description: str = ""
+    assumptions: list[str] = []
+    sources: list[str] = []
+    new_sources: list[SourceSpec] = []
+    modifications: list[Modification] = Field(min_length=1)
+
+    def digest(self) -> str:
+        """A short hash of the scenario's content."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def parse_scenario(data: Any, *, origin: str = "scenario") -> Scenario:
+    """Validate a mapping (from YAML or JSON) as a :class:`Scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every schema problem with its path (``modifications.2.dwell_factor``).
+    """
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        problems = [
+            Problem(origin, None, ".".join(str(p) for p in e["loc"]) or None,
+                    e["msg"].removeprefix("Value error, "))
+            for e in error.errors()
+        ]
+        raise ScenarioError(problems, folder=origin) from None
+
+
+# ------------------------------------------------------------------ applying scenarios
+
+
+class _Patch:
+    """Mutable working copy of a network's tables while scenarios are applied."""
+
+    def __init__(self, network: Network, origin: str) -> None:
+        self.network = network
+        self.origin = origin
+        self.links = list(network.links)
+        self.crossings = list(network.crossings)
+        self.calendars = dict(network.calendars)
+        self.countries = dict(network.countries)
+        self.parameters = dict(network.parameters)
+        self.disruptions = list(network.disruptions)
+        self.sources = dict(network.sources)
+        self.problems: list[Problem] = []
+
+    def problem(self, index: int, field: str, message: str) -> None:
+        self.problems.append(Problem(self.origin, None, f"modifications.{index}.{field}",
+                                     message))
+
+    # -- look-ups by id or name
+    def crossing_ids(self, names: Sequence[str], index: int, field: str) -> set[str]:
+        """Ids of the crossings named (id, name or alias), with every row (road, rail)
+        of the same crossing."""
+        ids: set[str] = set()
+        for name in names:
+            matched = {c.name for c in self.crossings
+                       if name in (c.crossing_id, c.name) or name in c.aliases}
+            if not matched:
+                self.problem(index, field, f"unknown crossing {name!r}")
+            ids |= {c.crossing_id for c in self.crossings if c.name in matched}
+        return ids
+
+    def link_ids(self, names: Sequence[str], index: int, field: str) -> set[str]:
+        ids: set[str] = set()
+        for name in names:
+            hits = {link.link_id for link in self.links if name in (link.link_id, link.name)}
+            if not hits:
+                self.problem(index, field, f"unknown link {name!r}")
+            ids |= hits
+        return ids
+
+    def place_ids(self, names: Sequence[str], index: int, field: str) -> set[str]:
+        ids: set[str] = set()
+        for name in names:
+            hits = {p.place_id for p in self.network.places.values()
+                    if name in (p.place_id, p.name) or name in p.aliases}
+            if not hits:
+                self.problem(index, field, f"unknown place {name!r}")
+            ids |= hits
+        return ids
+
+    def country_codes(self, codes: Sequence[str], index: int, field: str) -> set[str]:
+        out = set()
+        for code in codes:
+            if code not in self.countries:
+                self.problem(index, field, f"unknown country {code!r}; use ISO alpha-3 codes "
+                                           f"such as {', '.join(sorted(self.countries)[:4])}")
+            else:
+                out.add(code)
+        return out
+
+    def country_of(self, place_id: str) -> str:
+        return self.network.places[place_id].country
+
+    # -- calendars
+    def add_rules(self, calendar_id: str | None, rules: Sequence[CalendarRule],
+                  new_id: str) -> str:
+        base = self.calendars.get(calendar_id) if calendar_id else None
+        combined = (*(base.rules if base else ()), *rules)
+        self.calendars[new_id] = Calendar(new_id, combined)
+        return new_id
+
+
+def apply_scenarios(network: Network, scenarios: Sequence[Scenario]) -> Network:
+    """The network with the scenarios applied in order; ``network`` is left unchanged.
+
+    Raises
+    ------
+    ScenarioError
+        When a modification names an unknown place, link, crossing, country or
+        disruption; every such problem is listed.
+
+    Examples
+    --------
+    >>> from corridor import load_network
+    >>> base = load_network()
+    >>> year_round = parse_scenario({
+    ...     "name": "khunjerab-year-round", "title": "Khunjerab open all year",
+    ...     "modifications": [{"type": "calendar", "crossings": ["Khunjerab"],
+    ...                        "always_open": True}]})
+    >>> net = apply_scenarios(base, [year_round])
+    >>> net.crossings_by_id["khunjerab"].calendar_id is None
+    True
+    >>> base.crossings_by_id["khunjerab"].calendar_id
+    'khunjerab'
+    """
+    result = network
+    for scenario in scenarios:
+        result = _apply_one(result, scenario)
+    return result
+
+
+def _apply_one(network: Network, scenario: Scenario) -> Network:
+    patch = _Patch(network, f"scenario {scenario.name}")
+    for spec in scenario.new_sources:
+        patch.sources[spec.source_id] = _source(spec)
+    for sid in scenario.sources:
+        if sid not in patch.sources:
+            patch.problems.append(Problem(patch.origin, None, "sources",
+                                          f"unknown source id {sid!r}"))
+    cite = tuple(scenario.sources)
+    for index, mod in enumerate(scenario.modifications):
+        handler = _HANDLERS[mod.type]
+        handler(patch, index, mod, scenario, cite)
+    if patch.problems:
+        raise ScenarioError(patch.problems, folder=patch.origin)
+    digest = hashlib.sha256((network.content_hash + scenario.digest()).encode()).hexdigest()
+    return replace(
+        network,
+        name=network.name,
+        version=f"{network.version}+{scenario.name}",
+        links=tuple(patch.links),
+        crossings=tuple(patch.crossings),
+        calendars=patch.calendars,
+        countries=patch.countries,
+        parameters=patch.parameters,
+        disruptions=tuple(patch.disruptions),
+        sources=patch.sources,
+        content_hash=digest[:16],
+        places=network.places,
+        cargo=network.cargo,
+        emission_factors=network.emission_factors,
+    )
+
+
+def _source(spec: SourceSpec) -> Source:
+    return Source(spec.source_id, spec.title, spec.url, spec.year, spec.confidence)
+
+
+def _crossing_time(patch: _Patch, index: int, mod: CrossingTime, scenario: Scenario,
+                   cite: tuple[str, ...]) -> None:
+    ids = patch.crossing_ids(mod.crossings, index, "crossings")
+    countries = patch.country_codes(mod.countries, index, "countries")
+    pair = patch.country_codes(mod.country_pair, index, "country_pair")
+    chosen = 0
+    for i, c in enumerate(patch.crossings):
+        ends = {patch.country_of(c.place_a), patch.country_of(c.place_b)}
+        if not (c.crossing_id in ids or ends & countries or (pair and ends == pair)):
+            continue
+        chosen += 1
+        values: dict[str, Any] = {}
+        for d in ("ab", "ba"):
+            if mod.direction not in ("both", d):
+                continue
+            dwell = getattr(c, f"{d}_dwell_h")
+            p90 = getattr(c, f"{d}_dwell_p90_h")
+            cost = getattr(c, f"{d}_cost_usd")
+            if mod.dwell_h is not None:
+                ratio = mod.dwell_h / dwell if dwell else 1.0
+                values[f"{d}_dwell_h"] = mod.dwell_h
+                values[f"{d}_dwell_p90_h"] = None if p90 is None else p90 * ratio
+            elif mod.dwell_factor is not None:
+                values[f"{d}_dwell_h"] = dwell * mod.dwell_factor
+                values[f"{d}_dwell_p90_h"] = None if p90 is None else p90 * mod.dwell_factor
+            if mod.cost_usd is not None:
+                values[f"{d}_cost_usd"] = mod.cost_usd
+            elif mod.cost_factor is not None and cost is not None:
+                values[f"{d}_cost_usd"] = cost * mod.cost_factor
+        patch.crossings[i] = replace(c, **values, sources=(*c.sources, *cite),
+                                     estimate=_note(c.estimate, scenario))
+    if not chosen and not patch.problems:
+        patch.problem(index, "crossings", "matches no crossing")
+
+
+def _note(text: str, scenario: Scenario) -> str:
+    return (text + "; " if text else "") + f"changed by scenario {scenario.name}"
+
+
+def _targets(patch: _Patch, index: int, mod: _Targets) -> tuple[set, set, set]:
+    places = patch.place_ids(mod.places, index, "places")
+    links = patch.link_ids(mod.links, index, "links")
+    crossings = patch.crossing_ids(mod.crossings, index, "crossings")
+    countries = patch.country_codes(mod.countries, index, "countries")
+    for link in patch.links:
+        ends = {link.from_place, link.to_place}
+        if ends & places or {patch.country_of(p) for p in ends} & countries:
+            links.add(link.link_id)
+    for c in patch.crossings:
+        ends = {c.place_a, c.place_b}
+        if ends & places or {patch.country_of(p) for p in ends} & countries:
+            crossings.add(c.crossing_id)
+    return places, links, crossings
+
+
+def _close(patch: _Patch, index: int, mod: Close, scenario: Scenario,
+           cite: tuple[str, ...]) -> None:
+    _, links, crossings = _targets(patch, index, mod)
+    dated = mod.date_from is not None or mod.date_to is not None
+    rule = CalendarRule("close", date_from=mod.date_from, date_to=mod.date_to, sources=cite,
+                        notes=f"scenario {scenario.name}")
+    for i, link in enumerate(patch.links):
+        if link.link_id in links:
+            if dated:
+                cid = patch.add_rules(link.calendar_id, [rule],
+                                      f"{link.calendar_id or link.link_id}__{scenario.name}")
+                patch.links[i] = replace(link, calendar_id=cid)
+            else:
+                patch.links[i] = replace(link, status="closed")
+    for i, c in enumerate(patch.crossings):
+        if c.crossing_id in crossings:
+            if dated:
+                cid = patch.add_rules(c.calendar_id, [rule],
+                                      f"{c.calendar_id or c.crossing_id}__{scenario.name}")
+                patch.crossings[i] = replace(c, calendar_id=cid)
+            else:
+                patch.crossings[i] = replace(c, status="closed")
+
+
+def _open(patch: _Patch, index: int, mod: Open, scenario: Scenario,
+          cite: tuple[str, ...]) -> None:
+    _, links, crossings = _targets(patch, index, mod)
+    for i, link in enumerate(patch.links):
+        if link.link_id in links and link.status != "open":
+            patch.links[i] = replace(link, status="open", sources=(*link.sources, *cite))
+    for i, c in enumerate(patch.crossings):
+        if c.crossing_id in crossings and c.status != "open":
+            patch.crossings[i] = replace(c, status="open", sources=(*c.sources, *cite))
+
+
+def _calendar(patch: _Patch, index: int, mod: CalendarChange, scenario: Scenario,
+              cite: tuple[str, ...]) -> None:
+    links = patch.link_ids(mod.links, index, "links")
+    crossings = patch.crossing_ids(mod.crossings, index, "crossings")
+    rules = [r.to_rule() for r in mod.rules]
+
+    def new_calendar(owner: str) -> str | None:
+        if mod.always_open:
+            return None
+        cid = f"{owner}__{scenario.name}"
+        patch.calendars[cid] = Calendar(cid, tuple(replace(r, sources=cite) for r in rules))
+        return cid
+
+    for i, link in enumerate(patch.links):
+        if link.link_id in links:
+            patch.links[i] = replace(link, calendar_id=new_calendar(link.link_id))
+    for i, c in enumerate(patch.crossings):
+        if c.crossing_id in crossings:
+            patch.crossings[i] = replace(c, calendar_id=new_calendar(c.crossing_id))
+
+
+def _check_places(patch: _Patch, index: int, a: str, b: str) -> bool:
+    ok = True
+    for field, pid in (("from_place", a), ("to_place", b)):
+        if pid not in patch.network.places:
+            patch.problem(index, field, f"unknown place id {pid!r}")
+            ok = False
+    return ok
+
+
+def _add_link(patch: _Patch, index: int, mod: AddLink, scenario: Scenario,
+              cite: tuple[str, ...]) -> None:
+    if not _check_places(patch, index, mod.from_place, mod.to_place):
+        return
+    if any(link.link_id == mod.link_id for link in patch.links):
+        patch.problem(index, "link_id", f"link {mod.link_id!r} exists already")
+        return
+    if mod.mode in ("road", "rail") and \
+            patch.country_of(mod.from_place) != patch.country_of(mod.to_place):
+        patch.problem(index, "to_place", f"a {mod.mode} link stays in one country; a border "
+                                         "needs a crossing")
+        return
+    calendar = None
+    if mod.rules:
+        calendar = f"{mod.link_id}__{scenario.name}"
+        patch.calendars[calendar] = Calendar(calendar, tuple(r.to_rule() for r in mod.rules))
+    patch.links.append(Link(
+        mod.link_id, mod.from_place, mod.to_place, mod.mode,
+        mod.gauge_mm if mod.mode == "rail" else None, mod.distance_km, mod.duration_h, None,
+        mod.cost_usd, "open", calendar, mod.two_way, mod.name or mod.link_id, (), cite,
+        f"added by scenario {scenario.name}",
+    ))
+
+
+def _add_service(patch: _Patch, index: int, mod: AddService, scenario: Scenario,
+                 cite: tuple[str, ...]) -> None:
+    if not _check_places(patch, index, mod.from_place, mod.to_place):
+        return
+    if mod.distance_km is None:
+        from corridor.io.gazetteer import haversine_km
+
+        a = patch.network.places[mod.from_place]
+        b = patch.network.places[mod.to_place]
+        distance = haversine_km(a.lat, a.lon, b.lat, b.lon)
+    else:
+        distance = mod.distance_km
+    slot = (mod.depart_hour, (mod.depart_hour + 1) % 24 or 24)
+    rules = (CalendarRule("close", months=frozenset(range(1, 13)), sources=cite),
+             CalendarRule("open", weekdays=parse_weekdays(mod.weekdays), hours=slot,
+                          sources=cite, notes=f"scenario {scenario.name}"))
+    calendar = f"{mod.service_id}__{scenario.name}"
+    patch.calendars[calendar] = Calendar(calendar, rules)
+    directions = [(mod.from_place, mod.to_place, "")]
+    if mod.two_way:
+        directions.append((mod.to_place, mod.from_place, "_return"))
+    for a, b, suffix in directions:
+        patch.links.append(Link(
+            f"{mod.service_id}{suffix}", a, b, mod.mode,
+            mod.gauge_mm if mod.mode == "rail" else None, distance, mod.duration_h, None,
+            mod.fare_usd, "open", calendar, False,
+            mod.name or f"{mod.service_id} {patch.network.places[a].name}–"
+                        f"{patch.network.places[b].name}",
+            (), cite, f"added by scenario {scenario.name}"
+            + ("; distance: great-circle" if mod.distance_km is None else ""),
+        ))
+
+
+def _country(patch: _Patch, index: int, mod: CountryChange, scenario: Scenario,
+             cite: tuple[str, ...]) -> None:
+    for code in patch.country_codes(mod.countries, index, "countries"):
+        c = patch.countries[code]
+
+        def scaled(value: float | None, factor: float | None) -> float | None:
+            return value if value is None or factor is None else value * factor
+
+        patch.countries[code] = replace(
+            c,
+            road_speed_kmh=scaled(c.road_speed_kmh, mod.road_speed_factor),
+            rail_speed_kmh=scaled(c.rail_speed_kmh, mod.rail_speed_factor),
+            road_cost_usd_per_500km_20t=scaled(c.road_cost_usd_per_500km_20t,
+                                               mod.road_cost_factor),
+            rail_cost_usd_per_500km_20t=scaled(c.rail_cost_usd_per_500km_20t,
+                                               mod.rail_cost_factor),
+            gpi_rank=c.gpi_rank if mod.gpi_rank is None else mod.gpi_rank,
+            sources=(*c.sources, *cite),
+            estimate=_note(c.estimate, scenario),
+        )
+
+
+def _value_of_time(patch: _Patch, index: int, mod: ValueOfTime, scenario: Scenario,
+                   cite: tuple[str, ...]) -> None:
+    patch.parameters["value_of_time_pct_per_day"] = Parameter(
+        "value_of_time_pct_per_day", mod.pct_per_day, cite, f"set by scenario {scenario.name}")
+
+
+def _disruption(patch: _Patch, index: int, mod: DisruptionChange, scenario: Scenario,
+                cite: tuple[str, ...]) -> None:
+    known = {d.disruption_id for d in patch.disruptions}
+    for did in mod.disruptions:
+        if did not in known:
+            patch.problem(index, "disruptions", f"unknown disruption {did!r}; known: "
+                                                f"{', '.join(sorted(known))}")
+    for i, d in enumerate(patch.disruptions):
+        if d.disruption_id in mod.disruptions:
+            patch.disruptions[i] = replace(
+                d,
+                events_per_year=None if d.events_per_year is None
+                else d.events_per_year * mod.rate_factor,
+                probability=None if d.probability is None
+                else min(1.0, d.probability * mod.rate_factor),
+                sources=(*d.sources, *cite), estimate=_note(d.estimate, scenario),
+            )
+
+
+_HANDLERS = {
+    "crossing_time": _crossing_time,
+    "close": _close,
+    "open": _open,
+    "calendar": _calendar,
+    "add_link": _add_link,
+    "add_service": _add_service,
+    "country": _country,
+    "value_of_time": _value_of_time,
+    "disruption": _disruption,
+}
