@@ -213,3 +213,33 @@ def test_scenario_file_and_cli(tmp_path):
     assert out.returncode == 4 and "unknown crossing 'nowhere'" in out.stderr
     assert "Traceback" not in out.stderr
 
+
+
+def test_cargo_rules_and_lifting_them(tmp_path):
+    from corridor import load_network
+
+    from netbuilder import tiny
+
+    rules = [dict(rule_id="ban", name="Export ban", cargo="truck", kind="no_export",
+                  country="AAA", modes="road", date_from="2026-01-01", sources="s1")]
+    net = load_network(tiny(tmp_path / "r", cargo_rules=rules))
+    with pytest.raises(NoRouteError, match="breaks a cargo rule.*Export ban"):
+        trip(net)
+    assert trip(net, depart="2025-12-15").crossings == ("west", "east")  # before the ban
+    assert trip(net, cargo="teu").crossings == ("pass",)  # another cargo
+    lifted = apply_scenarios(net, [scenario({"type": "cargo_rule", "lift": ["ban"]})])
+    assert trip(lifted).crossings == ("pass",)
+    with pytest.raises(ScenarioError, match="unknown cargo rule 'nope'"):
+        apply_scenarios(net, [scenario({"type": "cargo_rule", "lift": ["nope"]})])
+
+
+def test_kazakh_lpg_scenario(region):
+    result = compare("Shymkent", "Karachi", ["kazakh-lpg-to-pakistan"], cargo="lpg",
+                     depart=JULY, draws=0, network=region)
+    base, lifted = result.cases
+    assert base.route is None and "kz_lpg_export_ban" in base.no_route
+    assert lifted.route is not None
+    assert lifted.route.countries[0] == "KAZ" and lifted.route.countries[-1] == "PAK"
+    # dangerous goods do not enter Pakistan by rail: the last border is crossed by road
+    borders = [leg for leg in lifted.route.legs if leg.kind == "border"]
+    assert borders[-1].mode == "road"

@@ -34,6 +34,7 @@ from corridor.model.network import (
     PLACE_KINDS,
     STATUSES,
     CargoProfile,
+    CargoRule,
     Country,
     Crossing,
     Disruption,
@@ -269,6 +270,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("wait_cost_usd_per_day", _nonneg),
         Column("modes", _list, True),
         *_COMMON,
+        Column("dangerous", _bool),
     ),
     "emission_factors.csv": (
         Column("mode", _choice(MODES), True),
@@ -291,7 +293,21 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
 }
 
-OPTIONAL_TABLES = frozenset({"disruptions.csv"})
+TABLES["cargo_rules.csv"] = (
+    Column("rule_id", _ident, True),
+    Column("name", _text, True),
+    Column("cargo", _list, True),
+    Column("kind", _choice(("no_export", "no_import")), True),
+    Column("country", _iso3, True),
+    Column("modes", _list, True),
+    Column("date_from", _date),
+    Column("date_to", _date),
+    Column("sources", _list),
+    Column("notes", _text),
+)
+
+OPTIONAL_TABLES = frozenset({"disruptions.csv", "cargo_rules.csv"})
+OPTIONAL_COLUMNS = frozenset({("cargo.csv", "dangerous")})
 """Tables a network folder may leave out (then empty)."""
 
 # Columns that hold a figure: a row with any of them filled must cite a source.
@@ -311,6 +327,7 @@ _FIGURES: dict[str, tuple[str, ...]] = {
     "cargo.csv": ("tonnes", "value_usd", "cost_factor", "wait_cost_usd_per_day"),
     "emission_factors.csv": ("g_co2e_per_tkm", "kg_co2e_per_pax_km"),
     "disruptions.csv": ("events_per_year", "probability", "duration_h_min", "duration_h_max"),
+    "cargo_rules.csv": ("kind",),
 }
 
 
@@ -351,7 +368,8 @@ class _Reader:
             self.problems.append(Problem(file, None, None, f"cannot be read as CSV: {error}"))
             return []
         names = [c.name for c in columns]
-        missing = [n for n in names if n not in header]
+        missing = [n for n in names if n not in header
+                   and (file, n) not in OPTIONAL_COLUMNS]
         for name in missing:
             self.problems.append(Problem(file, 1, name, "column is missing from the header"))
         for name in header:
@@ -494,6 +512,7 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
         ("cargo.csv", "cargo_id"),
         ("emission_factors.csv", "mode"),
         ("disruptions.csv", "disruption_id"),
+        ("cargo_rules.csv", "rule_id"),
     ):
         _check_unique(file, t[file], key, problems)
 
@@ -617,6 +636,20 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
             problems.append(Problem("disruptions.csv", number, "duration_h_max",
                                     "is below duration_h_min"))
 
+    cargo_ids = {r["cargo_id"] for _, r in t["cargo.csv"]}
+    for number, row in t["cargo_rules.csv"]:
+        for cid in row["cargo"] or ():
+            if cid not in cargo_ids:
+                problems.append(Problem("cargo_rules.csv", number, "cargo",
+                                        f"unknown cargo {cid!r}"))
+        if row["country"] and row["country"] not in countries:
+            problems.append(Problem("cargo_rules.csv", number, "country",
+                                    f"{row['country']!r} not in countries.csv"))
+        for mode in row["modes"] or ():
+            if mode not in MODES:
+                problems.append(Problem("cargo_rules.csv", number, "modes",
+                                        f"unknown mode {mode!r}"))
+
     for number, row in t["cargo.csv"]:
         for mode in row["modes"] or ():
             if mode not in MODES:
@@ -708,6 +741,7 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
             r["cargo_id"]: CargoProfile(
                 r["cargo_id"], r["name"], r["unit"], r["tonnes"], r["value_usd"],
                 r["cost_factor"], r["wait_cost_usd_per_day"] or 0.0, r["modes"], **common(r),
+                dangerous=bool(r.get("dangerous")),
             )
             for _, r in t["cargo.csv"]
         },
@@ -727,6 +761,12 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                 r["duration_h_max"], **common(r),
             )
             for _, r in t["disruptions.csv"]
+        ),
+        cargo_rules=tuple(
+            CargoRule(r["rule_id"], r["name"], r["cargo"], r["kind"], r["country"],
+                      r["modes"], r["date_from"], r["date_to"], r["sources"] or (),
+                      r["notes"] or "")
+            for _, r in t["cargo_rules.csv"]
         ),
     )
     return network, []

@@ -5,6 +5,7 @@ Records are built by :mod:`corridor.io.folder` after validation, so they trust t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -190,6 +191,7 @@ class CargoProfile:
     sources: tuple[str, ...] = ()
     estimate: str = ""
     notes: str = ""
+    dangerous: bool = False
 
     @property
     def is_passenger(self) -> bool:
@@ -245,6 +247,30 @@ class Disruption:
 
 
 @dataclass(frozen=True)
+class CargoRule:
+    """A rule that forbids some cargo to cross a border: ``no_export`` (leave ``country``)
+    or ``no_import`` (enter it), by the ``modes`` given, between ``date_from`` and
+    ``date_to`` (open-ended when empty). Scenarios can lift rules."""
+
+    rule_id: str
+    name: str
+    cargo: tuple[str, ...]
+    kind: str
+    country: str
+    modes: tuple[str, ...]
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sources: tuple[str, ...] = ()
+    notes: str = ""
+
+    def active(self, cargo_id: str, when: dt.date) -> bool:
+        """Whether the rule applies to ``cargo_id`` on ``when``."""
+        return (cargo_id in self.cargo
+                and (self.date_from is None or when >= self.date_from)
+                and (self.date_to is None or when <= self.date_to))
+
+
+@dataclass(frozen=True)
 class Parameter:
     """A number the engine uses (manifest ``parameters``), with its provenance."""
 
@@ -278,6 +304,7 @@ class Network:
     content_hash: str
     folder: str = ""
     disruptions: tuple[Disruption, ...] = ()
+    cargo_rules: tuple[CargoRule, ...] = ()
     crossings_by_id: Mapping[str, Crossing] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

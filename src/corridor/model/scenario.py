@@ -20,6 +20,7 @@ Modification types (``type:``):
 * ``country`` — scale road/rail speeds and costs, or set the GPI rank, of ``countries``.
 * ``value_of_time`` — the value of time in % of cargo value per day.
 * ``disruption`` — scale the rate or probability of disruptions (political closures…).
+* ``cargo_rule`` — ``lift`` cargo rules (e.g. Kazakhstan's LPG export ban).
 """
 
 from __future__ import annotations
@@ -202,6 +203,11 @@ class ValueOfTime(_Strict):
     pct_per_day: float = Field(ge=0)
 
 
+class CargoRuleChange(_Strict):
+    type: Literal["cargo_rule"]
+    lift: list[str] = Field(min_length=1)
+
+
 class DisruptionChange(_Strict):
     type: Literal["disruption"]
     disruptions: list[str] = Field(min_length=1)
@@ -210,7 +216,7 @@ class DisruptionChange(_Strict):
 
 Modification = Annotated[
     CrossingTime | Close | Open | CalendarChange | AddLink | AddService | CountryChange
-    | ValueOfTime | DisruptionChange,
+    | ValueOfTime | DisruptionChange | CargoRuleChange,
     Field(discriminator="type"),
 ]
 
@@ -274,6 +280,7 @@ class _Patch:
         self.countries = dict(network.countries)
         self.parameters = dict(network.parameters)
         self.disruptions = list(network.disruptions)
+        self.cargo_rules = list(network.cargo_rules)
         self.sources = dict(network.sources)
         self.problems: list[Problem] = []
 
@@ -389,6 +396,7 @@ def _apply_one(network: Network, scenario: Scenario) -> Network:
         countries=patch.countries,
         parameters=patch.parameters,
         disruptions=tuple(patch.disruptions),
+        cargo_rules=tuple(patch.cargo_rules),
         sources=patch.sources,
         content_hash=digest[:16],
         places=network.places,
@@ -625,7 +633,18 @@ def _disruption(patch: _Patch, index: int, mod: DisruptionChange, scenario: Scen
             )
 
 
+def _cargo_rule(patch: _Patch, index: int, mod: CargoRuleChange, scenario: Scenario,
+               cite: tuple[str, ...]) -> None:
+    known = {r.rule_id for r in patch.cargo_rules}
+    for rid in mod.lift:
+        if rid not in known:
+            patch.problem(index, "lift", f"unknown cargo rule {rid!r}; known: "
+                                         f"{', '.join(sorted(known)) or 'none'}")
+    patch.cargo_rules = [r for r in patch.cargo_rules if r.rule_id not in mod.lift]
+
+
 _HANDLERS = {
+    "cargo_rule": _cargo_rule,
     "crossing_time": _crossing_time,
     "close": _close,
     "open": _open,

@@ -238,6 +238,10 @@ def build_route(
         warnings.append(
             f"{unknown} leg(s) have no sourced cost: the cost total leaves them out; to choose "
             "the route they were priced at the median known cost of their kind.")
+    from corridor.routing.plan import active_rules
+
+    for rule in active_rules(req):
+        warnings.append(f"Cargo rule in force: {rule.name} ({rule.rule_id}).")
     if req.cargo.is_passenger:
         warnings.append("Passenger costs are known only where a fare is in the sources, and "
                         "CO2e only for flights; surface legs count 0 for both.")

@@ -67,6 +67,7 @@ class _Request:
     value_of_time_pct_per_day: float
     open_planned: bool = False
     use_calendars: bool = True
+    use_cargo_rules: bool = True
 
 
 def _parse_depart(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
@@ -221,12 +222,32 @@ def _edge_mask(req: _Request) -> np.ndarray:
         bad_place = np.array([p in req.avoid_places for p in cn.node_place])
         bad_node = bad_country[cn.node_country] | bad_place
         ok &= ~bad_node[cn.edge_src] & ~bad_node[cn.edge_dst]
+    rules = active_rules(req)
+    if rules:
+        src_c = cn.node_country[cn.edge_src]
+        dst_c = cn.node_country[cn.edge_dst]
+        border = src_c != dst_c
+        for rule in rules:
+            if rule.country not in cn.countries:
+                continue
+            code = cn.countries.index(rule.country)
+            by_mode = np.isin(cn.edge_mode, [MODES.index(m) for m in rule.modes if m in MODES])
+            side = src_c if rule.kind == "no_export" else dst_c
+            ok &= ~(border & by_mode & (side == code))
     if req.avoid_crossings:
         ids = [c.crossing_id for c in network.crossings]
         bad = np.array([ids[i] in req.avoid_crossings if i >= 0 else False
                         for i in cn.edge_crossing.tolist()])
         ok &= ~bad
     return ok
+
+
+def active_rules(req: _Request) -> list:
+    """The cargo rules (export bans, dangerous-goods limits) in force for this request."""
+    if not req.use_cargo_rules:
+        return []
+    day = req.depart.date()
+    return [r for r in req.network.cargo_rules if r.active(req.cargo.cargo_id, day)]
 
 
 def _via_of(match: Match, req: _Request) -> Via:
@@ -526,6 +547,13 @@ def _explain_no_route(req: _Request) -> str:
             return (f"{head} using {', '.join(sorted(req.modes))} "
                     f"(cargo {req.cargo.cargo_id!r} may use {', '.join(req.cargo.modes)}); "
                     f"the only routes need {', '.join(needed)}")
+    rules = active_rules(req)
+    if rules:
+        found, _ = _run(replace(req, use_cargo_rules=False))
+        if found is not None:
+            names = "; ".join(f"{r.name} ({r.rule_id})" for r in rules)
+            return (f"{head} for cargo {req.cargo.cargo_id!r}: every route breaks a cargo rule "
+                    f"in force on {req.depart:%d %b %Y}: {names}")
     found, _ = _run(replace(req, open_planned=True))
     if found is not None:
         planned = sorted(_used(req, found)["planned"])
