@@ -11,7 +11,9 @@ EXPECTED = {
     "OBJECTIVES", "CorridorError", "Endpoint", "InvalidOptionError", "Leg", "Match",
     "Network", "NetworkValidationError", "NoRouteError", "Problem", "Route", "RouteSummary",
     "ScenarioError", "UnknownPlaceError", "__version__", "bundled_network_path",
-    "find_places", "load_network", "plan_route", "validate_network",
+    "find_places", "load_network", "plan_route", "validate_network", "alternatives",
+    "apply_scenarios", "calendar", "compare", "list_scenarios", "load_scenario", "simulate",
+    "trade_baseline", "trade_impact",
 }
 
 

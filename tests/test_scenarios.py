@@ -243,3 +243,24 @@ def test_kazakh_lpg_scenario(region):
     # dangerous goods do not enter Pakistan by rail: the last border is crossed by road
     borders = [leg for leg in lifted.route.legs if leg.kind == "border"]
     assert borders[-1].mode == "road"
+
+
+def test_compare_reports_trade_impact(region):
+    from corridor.analysis.trade import trade_impact
+
+    result = compare("Lahore", "Almaty", ["customs-cooperation"], depart="2026-01-15",
+                     draws=2000, network=region)
+    base, case = result.cases
+    assert base.trade is None and case.trade is not None
+    days = (case.route.reliability.p50_h - base.route.reliability.p50_h) / 24
+    cost = case.route.summary.cost_usd - base.route.summary.cost_usd
+    expected = trade_impact(days, cost, shipment_value_usd=40_000,
+                            transport_cost_usd=base.route.summary.cost_usd)
+    assert case.trade.pct_change_central == pytest.approx(expected.pct_change_central)
+    assert case.trade.pct_change_central > 0  # faster and cheaper: more trade
+    assert case.trade.pct_change_low <= case.trade.pct_change_central <= \
+        case.trade.pct_change_high
+    baseline = result.extras["trade_baseline"]
+    assert baseline["reporter"] and baseline["usd"] > 0
+    assert case.trade.delta_trade_usd_central == pytest.approx(
+        baseline["usd"] * case.trade.pct_change_central / 100)

@@ -25,6 +25,27 @@ from corridor.routing.result import Endpoint, Leg, Route, RouteSummary
 
 __version__ = "0.1.0"
 
+# Analyses load on first use (PEP 562), so that `import corridor` stays light.
+_LAZY = {
+    "alternatives": "corridor.routing.pareto",
+    "simulate": "corridor.routing.reliability",
+    "calendar": "corridor.analysis.calendar",
+    "compare": "corridor.analysis.compare",
+    "trade_impact": "corridor.analysis.trade",
+    "trade_baseline": "corridor.analysis.trade",
+    "load_scenario": "corridor.io.scenarios",
+    "list_scenarios": "corridor.io.scenarios",
+    "apply_scenarios": "corridor.model.scenario",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'corridor' has no attribute {name!r}")
+
 __all__ = [
     "OBJECTIVES",
     "CorridorError",
@@ -41,9 +62,18 @@ __all__ = [
     "ScenarioError",
     "UnknownPlaceError",
     "__version__",
+    "alternatives",
+    "apply_scenarios",
     "bundled_network_path",
+    "calendar",
+    "compare",
     "find_places",
+    "list_scenarios",
     "load_network",
+    "load_scenario",
     "plan_route",
+    "simulate",
+    "trade_baseline",
+    "trade_impact",
     "validate_network",
 ]

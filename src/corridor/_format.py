@@ -173,6 +173,25 @@ def format_comparison(result: Comparison) -> str:
     for case in result.cases[1:]:
         lines += ["", f"{case.name}: {case.title}"]
         lines += [f"  · {c}" for c in case.changes]
+        t = case.trade
+        if t is not None:
+            def pct(x: float) -> str:
+                return f"{round(x, 1) + 0.0:+.1f}"
+
+            def musd(x: float) -> str:
+                return f"{round(x / 1e6, 1) + 0.0:+,.1f}"
+
+            line = (f"  · trade {pct(t.pct_change_central)} % (range {pct(t.pct_change_low)} "
+                    f"to {pct(t.pct_change_high)} %)")
+            if t.delta_trade_usd_central is not None:
+                line += (f": {musd(t.delta_trade_usd_central)} m USD a year "
+                         f"({musd(t.delta_trade_usd_low)} to {musd(t.delta_trade_usd_high)})")
+            lines.append(line)
+    base = result.extras.get("trade_baseline")
+    if base:
+        lines += ["", f"trade baseline: {base['describe']}",
+                  "trade impact: partial-equilibrium gravity on the change in median days and "
+                  "cost per shipment (policy facts §7; see README)"]
     return "\n".join(lines)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from corridor.analysis.trade import Baseline, TradeImpact
     from corridor.model.network import Network
     from corridor.model.scenario import Scenario
     from corridor.routing.result import Route
@@ -24,6 +25,7 @@ class Case:
     route: Route | None  # None when no route exists under the scenario
     no_route: str = ""  # why, when route is None
     changes: tuple[str, ...] = ()  # what changed against the baseline, in words
+    trade: TradeImpact | None = None  # effect on the two countries' trade (PE gravity)
 
     def to_dict(self) -> dict[str, Any]:
         r = self.route
@@ -39,6 +41,7 @@ class Case:
             "cost_usd": round(r.summary.cost_usd, 2) if r else None,
             "risk": round(r.summary.risk, 3) if r else None,
             "co2e_kg": round(r.summary.co2e_kg, 1) if r else None,
+            "trade_impact": self.trade.to_dict() if self.trade else None,
             "route": r.to_dict() if r else None,
         }
 
@@ -145,8 +148,48 @@ def compare(
     groups = [[s] for s in loaded]
     if combined and len(loaded) > 1:
         groups.append(list(loaded))
+    trade_base = _trade_baseline(baseline.route)
     for group in groups:
         net = apply_scenarios(base_net, group)
-        cases.append(run(net, " + ".join(s.name for s in group),
-                         " + ".join(s.title for s in group), baseline.route))
-    return Comparison(origin, destination, when, cargo, optimize, tuple(cases))
+        case = run(net, " + ".join(s.name for s in group),
+                   " + ".join(s.title for s in group), baseline.route)
+        impact = _impact(baseline.route, case.route, base_net, cargo, trade_base)
+        cases.append(replace(case, trade=impact))
+    extras = {}
+    if trade_base is not None:
+        extras["trade_baseline"] = {"usd": trade_base.value_usd, "year": trade_base.year,
+                                    "reporter": trade_base.reporter,
+                                    "source": trade_base.source_id,
+                                    "describe": trade_base.describe()}
+    return Comparison(origin, destination, when, cargo, optimize, tuple(cases), extras)
+
+
+def _trade_baseline(route: Route | None) -> Baseline | None:
+    """The bilateral trade of the origin's and destination's countries, when known."""
+    if route is None or route.origin.country == route.destination.country:
+        return None
+    from corridor.analysis.trade import trade_baseline
+    from corridor.exceptions import CorridorError
+
+    try:
+        return trade_baseline(route.origin.country, route.destination.country)
+    except CorridorError:
+        return None
+
+
+def _impact(base: Route | None, new: Route | None, network: Network, cargo: str,
+            baseline: Baseline | None) -> TradeImpact | None:
+    """Trade effect of the change in door-to-door days and money for one shipment."""
+    if base is None or new is None or base.origin.country == base.destination.country:
+        return None
+    value = network.cargo[cargo].value_usd
+    if not value:
+        return None
+    from corridor.analysis.trade import trade_impact
+
+    def days(r: Route) -> float:
+        return (r.reliability.p50_h if r.reliability else r.summary.duration_h) / 24.0
+
+    return trade_impact(days(new) - days(base), new.summary.cost_usd - base.summary.cost_usd,
+                        shipment_value_usd=value, transport_cost_usd=base.summary.cost_usd,
+                        baseline_usd=baseline)
