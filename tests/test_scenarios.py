@@ -264,3 +264,20 @@ def test_compare_reports_trade_impact(region):
     assert baseline["reporter"] and baseline["usd"] > 0
     assert case.trade.delta_trade_usd_central == pytest.approx(
         baseline["usd"] * case.trade.pct_change_central / 100)
+
+
+def test_compare_pairs_weighted(tiny_network, tmp_path):
+    from corridor.analysis.compare import compare_pairs, read_pairs
+
+    path = tmp_path / "pairs.csv"
+    path.write_text("origin,destination,weight\nAlpha,Gamma,3\nGamma,Alpha,1\n")
+    slow = scenario({"type": "crossing_time", "crossings": ["pass"], "dwell_h": 5})
+    results, summary = compare_pairs(read_pairs(path), [slow], depart=JULY,
+                                     optimize="time", draws=0, network=tiny_network)
+    assert [w for w, _ in results] == [3.0, 1.0]
+    # 4 h -> 8 h over the pass both ways: +4 h = +1/6 day for every pair
+    assert summary["test"]["delta_days"] == pytest.approx(4 / 24)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("origin,destination,weight\nAlpha,,1\nAlpha,Gamma,lots\n")
+    with pytest.raises(Exception, match="2 problem"):
+        read_pairs(bad)

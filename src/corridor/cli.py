@@ -243,10 +243,12 @@ def scenarios(as_json: bool) -> None:
 
 
 @main.command(name="compare")
-@click.argument("origin")
-@click.argument("destination")
+@click.argument("origin", required=False)
+@click.argument("destination", required=False)
 @click.option("--scenario", "scenario_names", multiple=True, required=True,
               metavar="NAME|FILE", help="Library scenario or YAML/JSON file; repeat.")
+@click.option("--pairs", "pairs_path", default=None, type=click.Path(dir_okay=False),
+              help="CSV of origin,destination,weight pairs instead of ORIGIN DESTINATION.")
 @click.option("--combined", is_flag=True, help="Also apply all scenarios together.")
 @click.option("--depart", default=None, metavar="DATE")
 @click.option("--cargo", default="truck", show_default=True)
@@ -256,17 +258,38 @@ def scenarios(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @network_option
 @_friendly
-def compare_command(origin: str, destination: str, scenario_names: tuple[str, ...],
-                    combined: bool, depart: str | None, cargo: str, optimize: str, draws: int,
-                    seed: int, as_json: bool, network_path: str | None) -> None:
-    """Baseline against scenarios for ORIGIN → DESTINATION: corridor, P50/P90, cost, risk."""
+def compare_command(origin: str | None, destination: str | None,
+                    scenario_names: tuple[str, ...], pairs_path: str | None, combined: bool,
+                    depart: str | None, cargo: str, optimize: str, draws: int, seed: int,
+                    as_json: bool, network_path: str | None) -> None:
+    """Baseline against scenarios for ORIGIN → DESTINATION (or --pairs): corridor, P50/P90,
+    cost, risk, and the trade impact when the pair spans two countries."""
     import json
 
-    from corridor.analysis.compare import compare
+    from corridor.analysis.compare import compare, compare_pairs, read_pairs
 
-    result = compare(origin, destination, _split(scenario_names), depart=depart, cargo=cargo,
-                     optimize=optimize, combined=combined, network=_network(network_path),
-                     draws=draws, seed=seed)
+    options = dict(depart=depart, cargo=cargo, optimize=optimize, combined=combined,
+                   network=_network(network_path), draws=draws, seed=seed)
+    if pairs_path:
+        results, summary = compare_pairs(read_pairs(pairs_path), _split(scenario_names),
+                                         **options)
+        if as_json:
+            click.echo(json.dumps({"pairs": [{"weight": w, **c.to_dict()} for w, c in results],
+                                   "weighted": summary}, ensure_ascii=False, indent=2))
+            return
+        from corridor._format import format_comparison
+
+        for weight, comparison in results:
+            click.echo(format_comparison(comparison))
+            click.echo(f"(weight {weight:,.0f})\n")
+        click.echo("weighted over the pairs:")
+        for name, acc in summary.items():
+            click.echo(f"  {name}: median time {acc['delta_days']:+.1f} days, cost "
+                       f"{acc['delta_cost_usd']:+,.0f} USD, trade {acc['trade_pct']:+.1f} %")
+        return
+    if not origin or not destination:
+        raise InvalidOptionError("give ORIGIN and DESTINATION, or --pairs FILE")
+    result = compare(origin, destination, _split(scenario_names), **options)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return

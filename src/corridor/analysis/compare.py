@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from corridor.model.scenario import Scenario
     from corridor.routing.result import Route
 
-__all__ = ["Case", "Comparison", "compare"]
+__all__ = ["Case", "Comparison", "compare", "compare_pairs", "read_pairs"]
 
 
 @dataclass(frozen=True)
@@ -193,3 +194,87 @@ def _impact(base: Route | None, new: Route | None, network: Network, cargo: str,
     return trade_impact(days(new) - days(base), new.summary.cost_usd - base.summary.cost_usd,
                         shipment_value_usd=value, transport_cost_usd=base.summary.cost_usd,
                         baseline_usd=baseline)
+
+
+def read_pairs(path: str | Path) -> list[tuple[str, str, float]]:
+    """Origin–destination pairs with weights from a CSV with columns ``origin``,
+    ``destination`` and ``weight`` (e.g. trade in USD; more columns are ignored).
+
+    Raises
+    ------
+    InvalidOptionError
+        Listing every bad row.
+    """
+    import csv
+
+    from corridor.exceptions import InvalidOptionError
+
+    problems: list[str] = []
+    pairs: list[tuple[str, str, float]] = []
+    try:
+        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"origin", "destination"} - set(reader.fieldnames or ())
+            if missing:
+                raise InvalidOptionError(
+                    f"{path}: columns {', '.join(sorted(missing))} are missing; a pairs file "
+                    "has origin, destination and weight")
+            for number, row in enumerate(reader, start=2):
+                origin = (row.get("origin") or "").strip()
+                destination = (row.get("destination") or "").strip()
+                text = (row.get("weight") or "1").strip() or "1"
+                try:
+                    weight = float(text)
+                except ValueError:
+                    problems.append(f"row {number}: weight {text!r} is not a number")
+                    continue
+                if not origin or not destination:
+                    problems.append(f"row {number}: origin and destination are required")
+                    continue
+                if weight < 0:
+                    problems.append(f"row {number}: weight must not be negative")
+                    continue
+                pairs.append((origin, destination, weight))
+    except OSError as error:
+        raise InvalidOptionError(f"cannot read pairs file {path}: {error.strerror}") from None
+    if problems:
+        raise InvalidOptionError(f"{len(problems)} problem(s) in {path}: " + "; ".join(problems))
+    if not pairs:
+        raise InvalidOptionError(f"{path} lists no pairs")
+    return pairs
+
+
+def compare_pairs(
+    pairs: Sequence[tuple[str, str, float]],
+    scenarios: Sequence[str | Scenario],
+    **options: Any,
+) -> tuple[list[tuple[float, Comparison]], dict[str, dict[str, float]]]:
+    """:func:`compare` for many weighted pairs, with weighted mean changes per scenario.
+
+    Returns the (weight, comparison) list and, per case name, the weighted mean change in
+    median days (``delta_days``), cost (``delta_cost_usd``) and trade (``trade_pct``) over
+    the pairs where both the baseline and the case have a route.
+    """
+    results = [(w, compare(o, d, scenarios, **options)) for o, d, w in pairs]
+    summary: dict[str, dict[str, float]] = {}
+    for weight, comparison in results:
+        base = comparison.baseline.route
+        for case in comparison.cases[1:]:
+            if base is None or case.route is None:
+                continue
+            acc = summary.setdefault(case.name, {"weight": 0.0, "delta_days": 0.0,
+                                                 "delta_cost_usd": 0.0, "trade_pct": 0.0})
+
+            def p50(r: Route) -> float:
+                return (r.reliability.p50_h if r.reliability else r.summary.duration_h) / 24
+
+            acc["weight"] += weight
+            acc["delta_days"] += weight * (p50(case.route) - p50(base))
+            acc["delta_cost_usd"] += weight * (case.route.summary.cost_usd
+                                               - base.summary.cost_usd)
+            acc["trade_pct"] += weight * (case.trade.pct_change_central if case.trade else 0.0)
+    for acc in summary.values():
+        total = acc["weight"] or 1.0
+        for key in ("delta_days", "delta_cost_usd", "trade_pct"):
+            acc[key] /= total
+    return results, summary

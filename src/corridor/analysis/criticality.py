@@ -408,11 +408,20 @@ def _candidates_of(route: Route, network: Network, kinds: Iterable[str]) -> list
             link = links[leg.details["link_id"]]
             a, b = places[link.from_place], places[link.to_place]
             countries = tuple(dict.fromkeys((a.country, b.country)))
-            name = link.name or f"{a.name}–{b.name}"
             out.setdefault(("link", link.link_id),
-                           _Candidate("link", link.link_id, f"{a.name}–{b.name} ({name})"
-                                      if link.name else name, countries))
+                           _Candidate("link", link.link_id, _link_name(link.name, a.name,
+                                                                       b.name), countries))
     return list(out.values())
+
+
+def _link_name(name: str, a: str, b: str) -> str:
+    """``M-9, Karachi–Hyderabad``: a link's own name is often shared by the many segments
+    of one road, so its ends are added unless the name already says them."""
+    ends = f"{a}–{b}"
+    simple = name.casefold().replace("–", "-")
+    if not name or (a.casefold() in simple and b.casefold() in simple):
+        return name or ends
+    return f"{name}, {ends}"
 
 
 def _close(network: Network, cn: CompiledNetwork,
@@ -510,11 +519,20 @@ def criticality(
     --------
     >>> result = criticality([("Islamabad", "Kashgar", 2.0), ("Lahore", "Tashkent", 1.0)],
     ...                      depart="2026-07-15", top=3)
-    >>> first = result.items[0]
-    >>> first.kind, first.name, first.pairs_affected
-    ('crossing', 'Khunjerab', 1)
-    >>> first.detours[0].new_corridor
-    'via Afghanistan, Tajikistan, Kyrgyzstan: Torkham, Sher Khan Bandar-Panji Poyon, Karamyk, Irkeshtam (road)'
+    >>> [item.kind for item in result.items]
+    ['link', 'crossing', 'link']
+    >>> khunjerab = result.items[1]
+    >>> khunjerab.name, khunjerab.pairs_affected, khunjerab.disconnected
+    ('Khunjerab', 1, 0)
+    >>> detour = khunjerab.detours[0]
+    >>> detour.old_corridor
+    'direct: Khunjerab (road)'
+    >>> detour.new_corridor
+    'via Afghanistan, Tajikistan: Torkham, Tem-Demogan, Kulma-Karasu (road)'
+    >>> detour.delta_hours > 48, detour.delta_usd > 0  # days longer, and dearer
+    (True, True)
+    >>> khunjerab.same_effect[:2]  # the Karakoram Highway has no way round
+    ('link:road_islamabad_hasan_abdal', 'link:road_hasan_abdal_gilgit')
     """
     from corridor.io.folder import load_network
     from corridor.routing.compile import compile_network
