@@ -281,3 +281,14 @@ def test_compare_pairs_weighted(tiny_network, tmp_path):
     bad.write_text("origin,destination,weight\nAlpha,,1\nAlpha,Gamma,lots\n")
     with pytest.raises(Exception, match="2 problem"):
         read_pairs(bad)
+
+
+def test_trade_impact_uses_only_the_overland_share_with_china(region):
+    result = compare("Islamabad", "Kashgar", ["khunjerab-year-round"], depart="2026-01-15",
+                     draws=0, network=region)
+    baseline = result.extras["trade_baseline"]
+    assert "overland share" in baseline["notes"]
+    case = result.cases[1]
+    # 2 % of the bilateral total can respond to the KKH, not the sea-borne rest
+    assert case.trade.baseline_usd == pytest.approx(baseline["usd"])
+    assert baseline["usd"] < 1e9

@@ -189,7 +189,8 @@ def format_comparison(result: Comparison) -> str:
             lines.append(line)
     base = result.extras.get("trade_baseline")
     if base:
-        lines += ["", f"trade baseline: {base['describe']}",
+        lines += ["", f"trade baseline: {base['describe']}"
+                  + (f" — {base['notes']}" if base.get("notes") else ""),
                   "trade impact: partial-equilibrium gravity on the change in median days and "
                   "cost per shipment (policy facts §7; see README)"]
     return "\n".join(lines)

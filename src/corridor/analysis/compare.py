@@ -161,21 +161,46 @@ def compare(
         extras["trade_baseline"] = {"usd": trade_base.value_usd, "year": trade_base.year,
                                     "reporter": trade_base.reporter,
                                     "source": trade_base.source_id,
-                                    "describe": trade_base.describe()}
+                                    "describe": trade_base.describe(),
+                                    "notes": trade_base.notes}
     return Comparison(origin, destination, when, cargo, optimize, tuple(cases), extras)
 
 
+OVERLAND_SHARE: dict[str, tuple[float, str]] = {
+    "CHN": (0.02, "globaltimes_kkh_2017"),
+}
+"""Share of Pakistan's trade with a country that moves overland (through this network), by
+country, with its source. Only that share of the bilateral total can respond to a change in
+the overland route: the KKH carried about 2 % of China–Pakistan trade (Global Times, 2017;
+low confidence). For Iran there is no figure, so no dollar change is given."""
+
+SEA_DOMINATED: frozenset[str] = frozenset({"CHN", "IRN"})
+"""Partners whose trade with Pakistan moves mainly by sea, outside this network."""
+
+
 def _trade_baseline(route: Route | None) -> Baseline | None:
-    """The bilateral trade of the origin's and destination's countries, when known."""
+    """The trade that can respond to the route: the bilateral total of the two countries,
+    or for sea-dominated partners only the overland share (or nothing when it is unknown)."""
     if route is None or route.origin.country == route.destination.country:
         return None
     from corridor.analysis.trade import trade_baseline
     from corridor.exceptions import CorridorError
 
+    a, b = route.origin.country, route.destination.country
     try:
-        return trade_baseline(route.origin.country, route.destination.country)
+        baseline = trade_baseline(a, b)
     except CorridorError:
         return None
+    partner = ({a, b} & SEA_DOMINATED)
+    if not partner:
+        return baseline
+    share = OVERLAND_SHARE.get(next(iter(partner)))
+    if share is None:
+        return None
+    fraction, source = share
+    return replace(baseline, value_usd=baseline.value_usd * fraction,
+                   flow="overland share of the total",
+                   notes=f"{fraction:.0%} of {baseline.describe()} (overland share, {source})")
 
 
 def _impact(base: Route | None, new: Route | None, network: Network, cargo: str,
