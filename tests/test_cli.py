@@ -175,3 +175,21 @@ def test_calendar_cli(net, tmp_path):
     assert len(rows) == 25 and rows[0].startswith("origin,destination,cargo,depart")
     out = run(["calendar", "Alpha", "Gamma", "--step", "fortnight", "--network", net])
     assert out.returncode == 2 and "month, week" in out.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=["corridor", "python -m corridor"])
+def test_critical_cli(net, tmp_path, command):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("origin,destination,weight\nAlpha,Gamma,2\nGamma,Alpha,1\n")
+    out = run(["critical", "--pairs", pairs, "--depart", "2026-07-15", "--optimize", "time",
+               "--json", "--network", net], command)
+    assert out.returncode == 0, out.stderr
+    items = json.loads(out.stdout)["items"]
+    assert items[0]["name"] == "Pass"  # the only crossing both routes use
+    text = run(["critical", "--pairs", pairs, "--depart", "2026-07-15", "--network", net],
+               command).stdout
+    assert "critical crossings and links" in text and "Pass" in text
+    bad = tmp_path / "bad.csv"
+    bad.write_text("origin,destination,wieght\nAlpha,Gamma,2\n")
+    out = run(["critical", "--pairs", bad, "--network", net], command)
+    assert out.returncode == 2 and "Traceback" not in out.stderr

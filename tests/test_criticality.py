@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corridor import InvalidOptionError, NetworkValidationError, UnknownPlaceError, load_network
+from corridor import InvalidOptionError, UnknownPlaceError, load_network
+from corridor.analysis.compare import OVERLAND_SHARE, SEA_DOMINATED
 from corridor.analysis.criticality import (
     Pair,
     _candidates_of,
@@ -231,6 +232,8 @@ def test_to_dict_and_rows(tiny_network):
 
 
 def test_bundled_pairs_follow_the_trade_baselines(region):
+    # Weight: the two countries' trade as trade_baseline() picks it, or for a partner
+    # whose trade with Pakistan moves mainly by sea, its overland share (as compare() does).
     pairs = load_pairs()
     assert 10 <= len(pairs) <= 16
     for pair in pairs:
@@ -242,23 +245,33 @@ def test_bundled_pairs_follow_the_trade_baselines(region):
         except InvalidOptionError:
             assert pair.weight == 1 and "no baseline" in pair.notes, pair
             continue
-        assert (pair.weight, pair.source_id) == (base.value_usd, base.source_id), pair
+        partner = {a, b} & SEA_DOMINATED
+        if partner:
+            fraction, source = OVERLAND_SHARE[partner.pop()]
+            assert pair.weight == pytest.approx(base.value_usd * fraction), pair
+            assert pair.source_id.split(";") == [base.source_id, source], pair
+        else:
+            assert (pair.weight, pair.source_id) == (base.value_usd, base.source_id), pair
 
 
 def test_a_pairs_csv_with_problems_lists_them_all(tmp_path):
     path = tmp_path / "pairs.csv"
-    path.write_text("origin,destination,weight,colour\nKarachi,,x,red\n", encoding="utf-8")
-    with pytest.raises(NetworkValidationError) as info:
-        load_pairs(path)
-    assert len(info.value.problems) == 1  # the unknown column stops the reading
+    path.write_text("origin,destination,wieght\nKarachi,Almaty,3\n", encoding="utf-8")
+    with pytest.raises(InvalidOptionError, match="wieght"):
+        load_pairs(path)  # a misspelt weight column is not read as weight 1
     path.write_text("origin,destination,weight\nKarachi,,x\n,Almaty,-1\nLahore,Almaty,2\n",
                     encoding="utf-8")
-    with pytest.raises(NetworkValidationError) as info:
+    with pytest.raises(InvalidOptionError) as info:
         load_pairs(path)
-    assert {(p.row, p.column) for p in info.value.problems} == {
-        (2, "destination"), (2, "weight"), (3, "origin"), (3, "weight")}
-    with pytest.raises(NetworkValidationError):
+    message = str(info.value)
+    assert message.startswith("4 problem(s)")
+    for where in ("row 2, column 'destination'", "row 2, column 'weight'",
+                  "row 3, column 'origin'", "row 3, column 'weight'"):
+        assert where in message
+    with pytest.raises(InvalidOptionError, match="missing"):
         load_pairs(tmp_path / "missing.csv")
+    path.write_text("origin,destination\nKarachi,Almaty\n", encoding="utf-8")
+    assert load_pairs(path) == (Pair("Karachi", "Almaty", 1.0),)
 
 
 def test_pairs_from_a_file_and_from_tuples_agree(tiny_network, tmp_path):

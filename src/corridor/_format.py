@@ -196,6 +196,37 @@ def format_comparison(result: Comparison) -> str:
     return "\n".join(lines)
 
 
+def format_criticality(result) -> str:
+    """The ranked critical crossings and links, with their detours."""
+    lines = [
+        f"critical crossings and links · {len(result.pairs)} weighted pairs · depart "
+        f"{result.depart:%a %d %b %Y} · cargo {result.cargo} · optimised for "
+        f"{result.objective} · {result.candidates} candidates tested",
+        "(closing each item in turn; Δ are trade-weighted means per shipment over all pairs)",
+        "",
+        f"{'#':>2}  {'kind':<8} {'name':<36} {'pairs':>5} {'cut':>4} {'Δ h':>7} {'Δ USD':>8}",
+        "-" * 80,
+    ]
+    for item in result.items:
+        lines.append(f"{item.rank:>2}  {item.kind:<8} {item.name[:36]:<36} "
+                     f"{item.pairs_affected:>5} {item.disconnected:>4} "
+                     f"{item.extra_hours:>+7.1f} {item.extra_usd:>+8,.0f}")
+        for d in item.detours[:4]:
+            if d.new_corridor is None:
+                lines.append(f"      {d.origin} → {d.destination}: no route left")
+            else:
+                lines.append(f"      {d.origin} → {d.destination}: {d.old_corridor} → "
+                             f"{d.new_corridor} ({d.delta_hours:+.1f} h, "
+                             f"{d.delta_usd:+,.0f} USD)")
+        if len(item.detours) > 4:
+            lines.append(f"      … and {len(item.detours) - 4} more pairs")
+        if item.same_effect:
+            lines.append(f"      same effect: {', '.join(item.same_effect)}")
+    if result.unrouted:
+        lines += ["", "pairs with no baseline route: " + ", ".join(result.unrouted)]
+    return "\n".join(lines)
+
+
 def format_matches(matches: Sequence[Match]) -> str:
     """One line per search hit."""
     lines = [f"{'id':<28} {'name':<28} {'country':<8} {'kind':<9} detail"]

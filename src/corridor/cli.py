@@ -298,6 +298,33 @@ def compare_command(origin: str | None, destination: str | None,
     click.echo(format_comparison(result))
 
 
+@main.command(name="critical")
+@click.option("--pairs", "pairs_path", default=None, type=click.Path(dir_okay=False),
+              help="CSV of origin,destination,weight pairs (default: the bundled set).")
+@click.option("--depart", default=None, metavar="DATE")
+@click.option("--cargo", default="truck", show_default=True)
+@click.option("--optimize", default="generalized", show_default=True)
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@network_option
+@_friendly
+def critical_command(pairs_path: str | None, depart: str | None, cargo: str, optimize: str,
+                     top: int, as_json: bool, network_path: str | None) -> None:
+    """Rank crossings and links by how much closing each one hurts the weighted pairs."""
+    import json
+
+    from corridor.analysis.criticality import criticality
+
+    result = criticality(pairs_path, depart=depart, cargo=cargo, optimize=optimize, top=top,
+                         network=_network(network_path))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    from corridor._format import format_criticality
+
+    click.echo(format_criticality(result))
+
+
 @main.command()
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, type=int)

@@ -222,51 +222,11 @@ def _impact(base: Route | None, new: Route | None, network: Network, cargo: str,
 
 
 def read_pairs(path: str | Path) -> list[tuple[str, str, float]]:
-    """Origin–destination pairs with weights from a CSV with columns ``origin``,
-    ``destination`` and ``weight`` (e.g. trade in USD; more columns are ignored).
+    """Origin–destination pairs with weights from a CSV (``origin,destination,weight``);
+    see :func:`corridor.analysis.criticality.load_pairs`, which reads it."""
+    from corridor.analysis.criticality import load_pairs
 
-    Raises
-    ------
-    InvalidOptionError
-        Listing every bad row.
-    """
-    import csv
-
-    from corridor.exceptions import InvalidOptionError
-
-    problems: list[str] = []
-    pairs: list[tuple[str, str, float]] = []
-    try:
-        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"origin", "destination"} - set(reader.fieldnames or ())
-            if missing:
-                raise InvalidOptionError(
-                    f"{path}: columns {', '.join(sorted(missing))} are missing; a pairs file "
-                    "has origin, destination and weight")
-            for number, row in enumerate(reader, start=2):
-                origin = (row.get("origin") or "").strip()
-                destination = (row.get("destination") or "").strip()
-                text = (row.get("weight") or "1").strip() or "1"
-                try:
-                    weight = float(text)
-                except ValueError:
-                    problems.append(f"row {number}: weight {text!r} is not a number")
-                    continue
-                if not origin or not destination:
-                    problems.append(f"row {number}: origin and destination are required")
-                    continue
-                if weight < 0:
-                    problems.append(f"row {number}: weight must not be negative")
-                    continue
-                pairs.append((origin, destination, weight))
-    except OSError as error:
-        raise InvalidOptionError(f"cannot read pairs file {path}: {error.strerror}") from None
-    if problems:
-        raise InvalidOptionError(f"{len(problems)} problem(s) in {path}: " + "; ".join(problems))
-    if not pairs:
-        raise InvalidOptionError(f"{path} lists no pairs")
-    return pairs
+    return [(p.origin, p.destination, p.weight) for p in load_pairs(path)]
 
 
 def compare_pairs(

@@ -34,7 +34,6 @@ import numpy as np
 
 from corridor.exceptions import (
     InvalidOptionError,
-    NetworkValidationError,
     NoRouteError,
     Problem,
     UnknownPlaceError,
@@ -63,7 +62,8 @@ KINDS: tuple[str, ...] = ("crossing", "link")
 """What can be closed: a border crossing (every row sharing its name), or a link."""
 
 PAIR_COLUMNS: tuple[str, ...] = ("origin", "destination", "weight", "notes", "source_id")
-"""Columns of a pairs CSV; ``notes`` and ``source_id`` may be left out."""
+"""Columns of a pairs CSV; ``weight`` (default 1), ``notes`` and ``source_id`` may be left
+out. ``source_id`` may list several ids separated by ``;``."""
 
 CRITICALITY_OBJECTIVES: tuple[str, ...] = ("generalized", "time", "cost", "distance", "risk")
 """Objectives a criticality run can rank by (single searches; not ``p90``)."""
@@ -266,24 +266,27 @@ def _round(value: float | None, digits: int) -> float | None:
 
 
 def bundled_pairs_path() -> Path:
-    """The default pairs CSV: Pakistan–Central Asia (and Xinjiang) city pairs weighted by
-    the two countries' trade in USD from ``trade_baselines.csv``."""
+    """The default pairs CSV: 14 Pakistan–Central Asia (and Xinjiang) city pairs weighted by
+    the two countries' trade in USD from ``trade_baselines.csv`` (China: the overland share
+    only); each row's ``notes`` say which figure and ``source_id`` cites it."""
     return Path(str(resources.files("corridor") / "data" / "pairs.csv"))
 
 
 def load_pairs(path: str | PathLike[str] | None = None) -> tuple[Pair, ...]:
-    """Read a pairs CSV (``origin,destination,weight[,notes,source_id]``), checking every row.
+    """Read a pairs CSV (``origin,destination[,weight,notes,source_id]``), checking every row.
 
     Parameters
     ----------
     path : str or path-like, optional
-        Default: :func:`bundled_pairs_path`. ``weight`` is a number >= 0 (e.g. trade in USD).
+        Default: :func:`bundled_pairs_path`. ``weight`` is a number >= 0 (e.g. trade in USD);
+        without a ``weight`` column every pair weighs 1. Other columns are refused, so that a
+        misspelt ``weight`` is not silently read as 1.
 
     Raises
     ------
-    corridor.exceptions.NetworkValidationError
-        The file is missing or unreadable, or has problems; all are listed with row and
-        column.
+    corridor.exceptions.InvalidOptionError
+        The file is missing or unreadable, or has problems; the message lists all of them
+        with row and column.
 
     Examples
     --------
@@ -294,20 +297,21 @@ def load_pairs(path: str | PathLike[str] | None = None) -> tuple[Pair, ...]:
     file_path = Path(path) if path is not None else bundled_pairs_path()
     file = file_path.name
 
-    def fail(problems: list[Problem]) -> NetworkValidationError:
-        return NetworkValidationError(problems, folder=str(file_path))
+    def fail(problems: list[Problem]) -> InvalidOptionError:
+        return InvalidOptionError(f"{len(problems)} problem(s) in pairs file {file_path}:\n"
+                                  + "\n".join(f"  - {p}" for p in problems))
 
     if not file_path.is_file():
         raise fail([Problem(file, None, None, "file is missing")])
     try:
         with file_path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            header = [h.strip() for h in reader.fieldnames or []]
+            header = [(h or "").strip() for h in reader.fieldnames or []]
             raw_rows = list(reader)
-    except (UnicodeDecodeError, csv.Error) as error:
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise fail([Problem(file, None, None, f"cannot be read as CSV: {error}")]) from None
     problems: list[Problem] = []
-    for name in PAIR_COLUMNS[:3]:
+    for name in PAIR_COLUMNS[:2]:
         if name not in header:
             problems.append(Problem(file, 1, name, "column is missing from the header"))
     for name in header:
@@ -316,26 +320,28 @@ def load_pairs(path: str | PathLike[str] | None = None) -> tuple[Pair, ...]:
                                     + ", ".join(PAIR_COLUMNS)))
     if problems:
         raise fail(problems)
+    weighted = "weight" in header
     pairs: list[Pair] = []
     for number, raw in enumerate(raw_rows, start=2):  # row 1 is the header
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()
                if isinstance(v, str)}
         if not any(row.values()):
             continue
+        start = len(problems)
         if None in raw:
             problems.append(Problem(file, number, None, "more cells than columns"))
-        start = len(problems)
         for column in ("origin", "destination"):
             if not row.get(column):
                 problems.append(Problem(file, number, column, "value required"))
-        weight = math.nan
-        try:
-            weight = float(row.get("weight", ""))
-        except ValueError:
-            pass
-        if not (math.isfinite(weight) and weight >= 0):
-            problems.append(Problem(file, number, "weight",
-                                    f"{row.get('weight', '')!r}: must be a number >= 0"))
+        weight = 1.0
+        if weighted:
+            try:
+                weight = float(row.get("weight", ""))
+            except ValueError:
+                weight = math.nan
+            if not (math.isfinite(weight) and weight >= 0):
+                problems.append(Problem(file, number, "weight",
+                                        f"{row.get('weight', '')!r}: must be a number >= 0"))
         if len(problems) == start:
             pairs.append(Pair(row["origin"], row["destination"], weight,
                               row.get("notes", ""), row.get("source_id", "")))
@@ -486,14 +492,15 @@ def criticality(
         ``(origin, destination, weight)`` tuples (or ``(origin, destination)``, weight 1,
         or :class:`Pair`), or the path of a CSV ``origin,destination,weight[,notes,
         source_id]``. Default: the bundled pairs (:func:`bundled_pairs_path`), weighted by
-        the two countries' trade in USD from ``trade_baselines.csv``.
+        the two countries' trade in USD from ``trade_baselines.csv`` (for China, whose trade
+        with Pakistan moves mainly by sea, its overland share, as ``compare`` uses).
     depart, cargo, network
         As for :func:`corridor.plan_route`.
     optimize
         ``generalized`` (default), ``time``, ``cost``, ``distance`` or ``risk``: what a
         closure is measured in (USD, hours, km, risk-hours).
     top
-        How many items to return (``None``: all candidates).
+        How many items to return (``None``: all of them).
     kinds
         What to close: ``crossing``, ``link`` or both.
     merge_same_effect
@@ -511,9 +518,8 @@ def criticality(
         A pair names an unknown place (several unknown places: :class:`InvalidOptionError`
         listing them all).
     InvalidOptionError
-        Bad objective, cargo, kinds, ``top`` or pairs.
-    NetworkValidationError
-        A pairs CSV with problems (all listed).
+        Bad objective, cargo, kinds, ``top`` or pairs; a pairs CSV with problems (all
+        listed); weights that add up to 0.
 
     Examples
     --------
