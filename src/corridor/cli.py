@@ -325,6 +325,42 @@ def critical_command(pairs_path: str | None, depart: str | None, cargo: str, opt
     click.echo(format_criticality(result))
 
 
+@main.command(name="report")
+@click.argument("origin")
+@click.argument("destination")
+@click.option("--scenario", "scenario_names", multiple=True, required=True,
+              metavar="NAME|FILE", help="Library scenario or YAML/JSON file; repeat.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="report.html (one self-contained file) or report.md (with a _files folder).")
+@click.option("--depart", default=None, metavar="DATE")
+@click.option("--cargo", default="truck", show_default=True)
+@click.option("--optimize", default="generalized", show_default=True)
+@click.option("--draws", default=2000, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--title", default=None)
+@click.option("--deadline", default=None, metavar="DATE")
+@click.option("--calendar-year", default=None, type=int)
+@click.option("--no-critical", is_flag=True, help="Leave out the critical links.")
+@network_option
+@_friendly
+def report_command(origin: str, destination: str, scenario_names: tuple[str, ...],
+                   out_path: str, depart: str | None, cargo: str, optimize: str, draws: int,
+                   seed: int, title: str | None, deadline: str | None,
+                   calendar_year: int | None, no_critical: bool,
+                   network_path: str | None) -> None:
+    """Write a report (HTML or Markdown) of baseline against scenarios for a pair."""
+    from corridor.analysis.report import report
+
+    result = report(origin, destination, _split(scenario_names), depart=depart, cargo=cargo,
+                    optimize=optimize, network=_network(network_path), draws=draws,
+                    seed=seed, title=title, critical=not no_critical,
+                    calendar_year=calendar_year, deadline=deadline)
+    path = (result.write_markdown(out_path) if out_path.lower().endswith(".md")
+            else result.write_html(out_path))
+    click.echo(result.summary if isinstance(result.summary, str) else "")
+    click.echo(f"wrote {path}")
+
+
 @main.command()
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, type=int)

@@ -111,6 +111,8 @@ class Report:
         When the report was made.
     corridor_version, network_version : str
         ``corridor.__version__`` and the network's name and version.
+    draws, seed : int
+        The Monte Carlo draws and seed of the routes' reliability.
     """
 
     title: str
@@ -881,7 +883,8 @@ caption { text-align: left; color: #55524c; padding: 0 0 0.4rem; font-size: 0.9r
 th, td { border: 1px solid #dcd8d0; padding: 0.35rem 0.5rem; vertical-align: top;
   text-align: left; }
 th { background: #eef3f7; font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 figure { margin: 1rem 0 1.6rem; }
 figure img { width: 100%; height: auto; border: 1px solid #dcd8d0; background: #fff; }
 ol.sources li { margin-bottom: 0.3rem; }
