@@ -74,11 +74,15 @@ def test_disruptions(tmp_path):
                             disruptions=disruptions))
     assert net.disruptions[1].hit_probability() == pytest.approx(0.1)
     route = plan_route("Alpha", "Gamma", depart=JULY, optimize="time", network=net, draws=0)
-    rel = simulate(route, network=net, draws=40_000, seed=11)
+    assert route.summary.duration_h == pytest.approx(13.0)  # no certain wait: p = 0.5
+    rel = simulate(route, network=net, draws=40_000, seed=11,
+                   deadline=JULY + dt.timedelta(hours=13.5))
     assert rel.closure_probability == pytest.approx(0.1, abs=0.01)
-    # no dwell spread: 13 h, +10 h on half the trips, + U(0, 100) h on a tenth
+    # no dwell spread: 13 h, +10 h on half the trips, + U(0, 100) h on a tenth. On time
+    # within 13.5 h: no wait and no closure (or a closure with under 0.5 h left):
+    # 0.5 x (0.9 + 0.1 x 0.005)
+    assert rel.on_time_probability == pytest.approx(0.5 * (0.9 + 0.1 * 0.005), abs=0.01)
     assert rel.p10_h == pytest.approx(13.0)
-    assert rel.p50_h == pytest.approx(13.0, abs=0.5) or rel.p50_h == pytest.approx(23.0, abs=0.5)
 
 
 def test_calendar_re_evaluated_per_draw(tmp_path):

@@ -108,14 +108,15 @@ def format_alternatives(routes: Sequence[Route]) -> str:
         "",
     ]
     header = (f"{'#':>2}  {'best for':<15} {'time':>7} {'P50':>7} {'P90':>7} {'USD':>8} "
-              f"{'risk':>5} {'CO2e t':>6}  corridor")
+              f"{'risk':>5} {'risk-h':>6} {'CO2e t':>6}  corridor")
     lines += [header, "-" * 110]
     for i, r in enumerate(routes, start=1):
         s, rel = r.summary, r.reliability
         lines.append(
             f"{i:>2}  {', '.join(r.best_for) or '-':<15} {_hours(s.duration_h):>7} "
             f"{_hours(rel.p50_h) if rel else '':>7} {_hours(rel.p90_h) if rel else '':>7} "
-            f"{_num(s.cost_usd):>8} {s.risk:>5.2f} {s.co2e_kg / 1000:>6.1f}  {r.corridor}"
+            f"{_num(s.cost_usd):>8} {s.risk:>5.2f} {s.risk_exposure:>6.0f} "
+            f"{s.co2e_kg / 1000:>6.1f}  {r.corridor}"
         )
         if rel is not None and rel.on_time_probability is not None:
             lines[-1] += f"  [on time {rel.on_time_probability:.0%}]"
@@ -127,7 +128,8 @@ def format_alternatives(routes: Sequence[Route]) -> str:
     if warnings:
         lines += ["", "warnings:"] + [f"  ! {w}" for w in warnings]
     lines += ["", "time = with median border dwell; P50/P90 = Monte Carlo door-to-door; risk = "
-              "time-weighted GPI risk (0–1). Use --json for every leg."]
+              "time-weighted GPI risk (0–1); risk-h = hours × risk, what 'best for risk' "
+              "minimises. Use --json for every leg."]
     return "\n".join(lines)
 
 
@@ -184,15 +186,19 @@ def format_comparison(result: Comparison) -> str:
             line = (f"  · trade {pct(t.pct_change_central)} % (range {pct(t.pct_change_low)} "
                     f"to {pct(t.pct_change_high)} %)")
             if t.delta_trade_usd_central is not None:
-                line += (f": {musd(t.delta_trade_usd_central)} m USD a year "
-                         f"({musd(t.delta_trade_usd_low)} to {musd(t.delta_trade_usd_high)})")
+                line += (f": {musd(t.delta_trade_usd_central)} m USD a year if every "
+                         f"shipment fared like this one ({musd(t.delta_trade_usd_low)} to "
+                         f"{musd(t.delta_trade_usd_high)})")
             lines.append(line)
+        elif case.route is None or result.baseline.route is None:
+            lines.append("  · trade impact not estimated: no route in one of the cases")
     base = result.extras.get("trade_baseline")
     if base:
         lines += ["", f"trade baseline: {base['describe']}"
                   + (f" — {base['notes']}" if base.get("notes") else ""),
                   "trade impact: partial-equilibrium gravity on the change in median days and "
-                  "cost per shipment (policy facts §7; see README)"]
+                  "cost per shipment on this departure date (policy facts §7; see README); the "
+                  "dollar figure assumes the pair's whole trade fares like this shipment"]
     return "\n".join(lines)
 
 
@@ -213,7 +219,9 @@ def format_criticality(result) -> str:
                      f"{item.extra_hours:>+7.1f} {item.extra_usd:>+8,.0f}")
         for d in item.detours[:4]:
             if d.new_corridor is None:
-                lines.append(f"      {d.origin} → {d.destination}: no route left")
+                lines.append(f"      {d.origin} → {d.destination}: no route left (no "
+                             "alternative in the network: a real chokepoint, or a gap in the "
+                             "data)")
             else:
                 lines.append(f"      {d.origin} → {d.destination}: {d.old_corridor} → "
                              f"{d.new_corridor} ({d.delta_hours:+.1f} h, "

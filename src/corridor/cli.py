@@ -151,7 +151,15 @@ def route(origin: str, destination: str, depart: str | None, cargo: str, optimiz
             click.echo(f"wrote {path}")
 
 
+def _check_suffix(path: str | None, suffixes: tuple[str, ...], what: str) -> None:
+    if path and not path.lower().endswith(suffixes):
+        raise InvalidOptionError(f"{what} {path!r} must end in {' or '.join(suffixes)}")
+
+
 def _write_outputs(routes, net, geojson_path, map_path, csv_path) -> list[str]:
+    _check_suffix(map_path, (".png",), "--map")
+    _check_suffix(csv_path, (".csv",), "--csv")
+    _check_suffix(geojson_path, (".geojson", ".json"), "--geojson")
     written = []
     if geojson_path:
         from corridor.io.export import write_geojson
@@ -197,6 +205,8 @@ def calendar_command(origin: str, destination: str, year: int, step: str, cargo:
 
     from corridor.analysis.calendar import calendar
 
+    _check_suffix(plot_path, (".png",), "--plot")
+    _check_suffix(csv_path, (".csv",), "--csv")
     result = calendar(origin, destination, year=year, step=step, cargo=cargo,
                       optimize=optimize, via=_split(via), avoid=_split(avoid),
                       modes=_split([modes]) if modes else None,
@@ -351,6 +361,7 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
     """Write a report (HTML or Markdown) of baseline against scenarios for a pair."""
     from corridor.analysis.report import report
 
+    _check_suffix(out_path, (".html", ".htm", ".md"), "--out")
     result = report(origin, destination, _split(scenario_names), depart=depart, cargo=cargo,
                     optimize=optimize, network=_network(network_path), draws=draws,
                     seed=seed, title=title, critical=not no_critical,

@@ -50,6 +50,8 @@ class UnknownPlaceError(KeyError, CorridorError):
         message = f"unknown {self.what} {self.name!r}"
         if self.suggestions:
             message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
+        elif self.what.startswith("scenario"):
+            message += "; `corridor scenarios` lists the library"
         else:
             message += "; try `corridor places NAME` to search the gazetteer"
         return message

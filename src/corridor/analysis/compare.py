@@ -128,12 +128,11 @@ def compare(
     """
     from corridor.exceptions import NoRouteError
     from corridor.io.folder import load_network
-    from corridor.io.scenarios import load_scenario
     from corridor.model.scenario import apply_scenarios
     from corridor.routing.plan import _parse_depart, plan_route
 
     base_net = network if network is not None else load_network()
-    loaded = [s if not isinstance(s, str) else load_scenario(s) for s in scenarios]
+    loaded = _load_all(scenarios, base_net)
     when = _parse_depart(depart)
     options = dict(depart=when, cargo=cargo, optimize=optimize, draws=draws, seed=seed)
 
@@ -176,6 +175,28 @@ low confidence). For Iran there is no figure, so no dollar change is given."""
 
 SEA_DOMINATED: frozenset[str] = frozenset({"CHN", "IRN"})
 """Partners whose trade with Pakistan moves mainly by sea, outside this network."""
+
+
+def _load_all(scenarios: Sequence[str | Scenario], network: Network) -> list[Scenario]:
+    """Load and check every scenario against the network; raise one error listing the
+    problems of all of them (schema and references alike)."""
+    from corridor.exceptions import Problem, ScenarioError
+    from corridor.io.scenarios import load_scenario
+    from corridor.model.scenario import apply_scenarios
+
+    loaded: list[Scenario] = []
+    problems: list[Problem] = []
+    for item in scenarios:
+        try:
+            scenario = item if not isinstance(item, str) else load_scenario(item)
+            apply_scenarios(network, [scenario])
+        except ScenarioError as error:
+            problems.extend(error.problems)
+            continue
+        loaded.append(scenario)
+    if problems:
+        raise ScenarioError(problems, folder="the scenarios")
+    return loaded
 
 
 def _trade_baseline(route: Route | None) -> Baseline | None:
@@ -248,7 +269,8 @@ def compare_pairs(
             if base is None or case.route is None:
                 continue
             acc = summary.setdefault(case.name, {"weight": 0.0, "delta_days": 0.0,
-                                                 "delta_cost_usd": 0.0, "trade_pct": 0.0})
+                                                 "delta_cost_usd": 0.0, "trade_pct": 0.0,
+                                                 "trade_weight": 0.0})
 
             def p50(r: Route) -> float:
                 return (r.reliability.p50_h if r.reliability else r.summary.duration_h) / 24
@@ -257,9 +279,12 @@ def compare_pairs(
             acc["delta_days"] += weight * (p50(case.route) - p50(base))
             acc["delta_cost_usd"] += weight * (case.route.summary.cost_usd
                                                - base.summary.cost_usd)
-            acc["trade_pct"] += weight * (case.trade.pct_change_central if case.trade else 0.0)
+            if case.trade is not None:  # pairs without a trade estimate do not dilute it
+                acc["trade_pct"] += weight * case.trade.pct_change_central
+                acc["trade_weight"] += weight
     for acc in summary.values():
         total = acc["weight"] or 1.0
-        for key in ("delta_days", "delta_cost_usd", "trade_pct"):
+        for key in ("delta_days", "delta_cost_usd"):
             acc[key] /= total
+        acc["trade_pct"] /= acc.pop("trade_weight") or 1.0
     return results, summary

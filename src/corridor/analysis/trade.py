@@ -782,8 +782,9 @@ def load_trade_baselines(path: str | PathLike[str] | None = None) -> tuple[Basel
 
 
 def _order(row: Baseline) -> tuple[int, int, int]:
-    """Sort key: latest year first, then higher confidence, then file order."""
-    return (-row.year, _CONFIDENCE_RANK.get(row.confidence, 9), row.row or 0)
+    """Sort key: higher confidence first (official statistics before statements), then the
+    latest year, then file order."""
+    return (_CONFIDENCE_RANK.get(row.confidence, 9), -row.year, row.row or 0)
 
 
 def _matches_reporter(row: Baseline, reporter: str) -> bool:
@@ -813,8 +814,9 @@ def trade_baseline(
     """The baseline two-way trade figure for a pair of countries, and who reported it.
 
     Only full-year totals (periods in :data:`ANNUAL_PERIODS`, flow ``total``) are
-    considered. Among them the latest year wins; ties go to the higher confidence grade, then
-    to the first row in the file.
+    considered. Among them the highest confidence grade wins (official statistics before
+    officials' statements, which often count on another basis), then the latest year, then
+    the first row in the file.
 
     Parameters
     ----------

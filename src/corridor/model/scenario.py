@@ -9,8 +9,9 @@ Modification types (``type:``):
 
 * ``crossing_time`` — scale (``dwell_factor``, ``cost_factor``) or set (``dwell_h``,
   ``cost_usd``) border dwell and payments, for ``crossings`` (ids or names), every crossing
-  touching one of ``countries``, or the crossings of a ``country_pair``; ``direction``
-  ``both`` (default), ``ab`` or ``ba``.
+  touching one of ``countries`` (with ``within: true``, only crossings between two of them),
+  or the crossings of a ``country_pair``; ``modes`` (road, rail) narrows them; ``direction``
+  ``both`` (default), ``ab`` or ``ba`` (as the rows of crossings.csv are written).
 * ``close`` / ``open`` — close (for ``date_from``–``date_to``, or for good) or open (status
   ``planned`` → ``open``) ``places``, ``links``, ``crossings`` or whole ``countries``.
 * ``calendar`` — give ``crossings`` or ``links`` a new calendar: ``always_open: true``, or
@@ -56,6 +57,8 @@ class CrossingTime(_Strict):
     crossings: list[str] = []
     countries: list[str] = []
     country_pair: list[str] = []
+    within: bool = False  # with countries: both ends of the crossing among them
+    modes: list[Literal["road", "rail"]] = ["road", "rail"]
     direction: Literal["both", "ab", "ba"] = "both"
     dwell_factor: float | None = Field(None, ge=0)
     cost_factor: float | None = Field(None, ge=0)
@@ -417,7 +420,9 @@ def _crossing_time(patch: _Patch, index: int, mod: CrossingTime, scenario: Scena
     chosen = 0
     for i, c in enumerate(patch.crossings):
         ends = {patch.country_of(c.place_a), patch.country_of(c.place_b)}
-        if not (c.crossing_id in ids or ends & countries or (pair and ends == pair)):
+        by_country = ends <= countries if mod.within else bool(ends & countries)
+        if c.mode not in mod.modes or not (c.crossing_id in ids or (countries and by_country)
+                                           or (pair and ends == pair)):
             continue
         chosen += 1
         values: dict[str, Any] = {}
@@ -556,6 +561,10 @@ def _add_link(patch: _Patch, index: int, mod: AddLink, scenario: Scenario,
 def _add_service(patch: _Patch, index: int, mod: AddService, scenario: Scenario,
                  cite: tuple[str, ...]) -> None:
     if not _check_places(patch, index, mod.from_place, mod.to_place):
+        return
+    ids = {mod.service_id, f"{mod.service_id}_return"} if mod.two_way else {mod.service_id}
+    if any(link.link_id in ids for link in patch.links):
+        patch.problem(index, "service_id", f"link {mod.service_id!r} exists already")
         return
     if mod.distance_km is None:
         from corridor.io.gazetteer import haversine_km

@@ -94,9 +94,14 @@ def parse_deadline(deadline: dt.date | dt.datetime | str | None) -> dt.datetime 
         return None
     if isinstance(deadline, dt.date) and not isinstance(deadline, dt.datetime):
         return dt.datetime.combine(deadline, dt.time(23, 59))
-    if isinstance(deadline, str) and len(deadline.strip()) == 10:
-        return _parse_depart(deadline).replace(hour=23, minute=59)
-    return _parse_depart(deadline)
+    try:
+        if isinstance(deadline, str) and len(deadline.strip()) == 10:
+            return _parse_depart(deadline).replace(hour=23, minute=59)
+        return _parse_depart(deadline)
+    except InvalidOptionError:
+        raise InvalidOptionError(
+            f"deadline {deadline!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+        ) from None
 
 
 def _choice(value: str, options: Iterable[str], what: str) -> str:
@@ -430,7 +435,7 @@ def plan_route(
     if objective in ("p90", "reliable"):
         from corridor.routing.pareto import alternatives
 
-        n = max(draws, 1000)
+        n = draws if draws > 0 else 1000  # p90 needs draws: 1,000 when none are asked
         options = alternatives(origin, destination, depart=depart, cargo=cargo, via=via,
                                avoid=avoid, modes=modes, risk_aversion=risk_aversion,
                                network=network, draws=n, seed=seed, deadline=due)
