@@ -193,3 +193,27 @@ def test_critical_cli(net, tmp_path, command):
     bad.write_text("origin,destination,wieght\nAlpha,Gamma,2\n")
     out = run(["critical", "--pairs", bad, "--network", net], command)
     assert out.returncode == 2 and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["route", "Alpha", "Gamma", "--depart", "9999-12-31"], "out of range"),
+        (["route", "Alpha", "Gamma", "--seed", "-1", "--draws", "10"], "seed must be"),
+        (["route", "Alpha", "Gamma", "--risk-aversion", "1e308"], "risk_aversion"),
+        (["route", "Alpha", "Gamma", "--map", "x.jpg"], "must end in .png"),
+    ],
+)
+def test_out_of_range_inputs(net, args, message):
+    out = run([*args, "--network", net])
+    assert out.returncode == 2 and message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_serve_without_the_extra_names_it(tmp_path):
+    code = ("import sys; sys.modules['uvicorn'] = None; "
+            "from corridor.cli import main; sys.argv = ['corridor', 'serve']; main()")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 2
+    assert "pip install 'corridor[server]'" in out.stderr

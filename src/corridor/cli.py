@@ -44,6 +44,8 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(str(error), EXIT_INPUT)
         except ImportError as error:  # an optional extra is not installed
             _fail(str(error), EXIT_INPUT)
+        except OverflowError:
+            _fail("a date or number is out of range", EXIT_INPUT)
         except OSError as error:  # an output file cannot be written
             _fail(f"cannot write {error.filename}: {error.strerror.lower()}", EXIT_INPUT)
 
@@ -370,6 +372,36 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
             else result.write_html(out_path))
     click.echo(result.summary if isinstance(result.summary, str) else "")
     click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--db", default="corridor.sqlite3", show_default=True, metavar="PATH",
+              help="SQLite file for saved scenarios (':memory:' keeps nothing).")
+@click.option("--token", default=None, envvar="CORRIDOR_TOKEN", metavar="TOKEN",
+              help="Bearer token required to save or delete scenarios (or $CORRIDOR_TOKEN).")
+@network_option
+@_friendly
+def serve(host: str, port: int, db: str, token: str | None, network_path: str | None) -> None:
+    """Serve corridor over HTTP: a JSON API (docs at /docs). Needs corridor[server]."""
+    try:
+        import uvicorn
+
+        from corridor.server import create_app
+    except ImportError as error:
+        raise ImportError(f"`corridor serve` needs the server extra: pip install "
+                          f"'corridor[server]' ({error.name} is not installed)") from None
+    try:
+        app = create_app(network_dir=network_path, db=db, token=token or None)
+    except ValueError as error:  # e.g. a database URL (PostgreSQL is not supported yet)
+        if isinstance(error, CorridorError):
+            raise
+        raise InvalidOptionError(str(error)) from None
+    if not token and host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo("warning: no --token; anyone who can reach the server may save and "
+                   "delete scenarios", err=True)
+    uvicorn.run(app, host=host, port=port)
 
 
 @main.command()

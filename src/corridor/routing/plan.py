@@ -70,7 +70,19 @@ class _Request:
     use_cargo_rules: bool = True
 
 
+_EARLIEST, _LATEST = dt.datetime(1990, 1, 1), dt.datetime(2097, 12, 31)
+
+
 def _parse_depart(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
+    when = _parse_depart_unchecked(depart)
+    if not _EARLIEST <= when <= _LATEST:
+        raise InvalidOptionError(
+            f"departure {when:%Y-%m-%d} is out of range; use a date between "
+            f"{_EARLIEST:%Y} and {_LATEST:%Y}")
+    return when
+
+
+def _parse_depart_unchecked(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
     if depart is None:
         return dt.datetime.combine(dt.date.today(), dt.time(8, 0))
     if isinstance(depart, dt.datetime):
@@ -493,8 +505,8 @@ def _prepare(
                 f"cargo {cargo!r} may use {', '.join(cargo_profile.modes)}; "
                 f"none of {', '.join(modes)} is among them"
             )
-    if not math.isfinite(risk_aversion) or risk_aversion < 0:
-        raise InvalidOptionError("risk_aversion must be a number >= 0")
+    if not math.isfinite(risk_aversion) or not 0 <= risk_aversion <= 1000:
+        raise InvalidOptionError("risk_aversion must be a number from 0 to 1000")
     when = _parse_depart(depart)
     origin_match = resolve_name(origin, network, allow=("place", "city"))
     destination_match = resolve_name(destination, network, allow=("place", "city"))

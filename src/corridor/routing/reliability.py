@@ -145,6 +145,8 @@ def simulate(
 
     if draws < 1:
         raise InvalidOptionError("draws must be at least 1")
+    if seed is not None and not 0 <= seed < 2**63:
+        raise InvalidOptionError("seed must be a whole number from 0 to 2^63 - 1")
     rng = np.random.default_rng(seed)
     cn = compile_network(network)
     base = route.depart.replace(minute=0, second=0, microsecond=0)

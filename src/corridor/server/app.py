@@ -1,0 +1,106 @@
+"""The app factory: :func:`create_app` builds a FastAPI application over one network.
+
+Nothing happens at import time; each call makes an independent app with its own network,
+scenario store, limits and token, which is what tests and ``corridor serve`` need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from corridor.server.config import Limits, ServerState
+from corridor.server.errors import BodyLimitMiddleware, install_error_handlers
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """\
+Plan, compare and stress-test freight routes between Pakistan and Central Asia.
+
+Every endpoint calls the same public function as the `corridor` command line, and answers
+with the same JSON (`corridor route --json` is `POST /route`). Errors are JSON:
+`{"error": code, "message": sentence}`, with `problems` or `suggestions` when there are
+some. Reads are open; saving or deleting scenarios needs `Authorization: Bearer <token>`
+when the server has a token. Requests are bounded (body size, Monte Carlo draws, pairs,
+alternatives, scenarios per comparison): see `GET /version` for this server's limits.
+"""
+
+TAGS = [
+    {"name": "queries", "description": "Routes, alternatives, calendars, comparisons, "
+                                       "criticality, place search and the network map."},
+    {"name": "scenarios", "description": "The scenario library and saved scenarios."},
+    {"name": "meta", "description": "Health and versions."},
+]
+
+
+def create_app(
+    *,
+    network_dir: str | Path | None = None,
+    db: str | Path = "corridor.sqlite3",
+    token: str | None = None,
+    limits: Limits | None = None,
+) -> FastAPI:
+    """A FastAPI application serving corridor over HTTP.
+
+    Parameters
+    ----------
+    network_dir
+        A network folder; default the bundled regional network. Loaded (and validated) now,
+        so a bad folder fails here rather than on the first request.
+    db
+        The scenario store: a SQLite file path (created when missing) or ``":memory:"``.
+    token
+        When given, saving and deleting scenarios need ``Authorization: Bearer <token>``;
+        reads stay open. ``None`` (or empty) leaves writes open too.
+    limits
+        Bounds on requests (:class:`~corridor.server.Limits`); default ``Limits()``.
+
+    Raises
+    ------
+    NetworkValidationError
+        The network folder has problems.
+    ValueError
+        ``db`` is a URL of a database this version cannot use.
+
+    Examples
+    --------
+    >>> from fastapi.testclient import TestClient
+    >>> client = TestClient(create_app(db=":memory:"))
+    >>> client.get("/health").json()["status"]
+    'ok'
+    >>> answer = client.post("/route", json={"origin": "Islamabad", "destination": "Kashgar",
+    ...                                      "depart": "2026-07-15", "optimize": "time",
+    ...                                      "draws": 0}).json()
+    >>> answer["crossings"]
+    ['khunjerab']
+    """
+    from corridor import __version__, list_scenarios, load_network
+    from corridor.server.models import ErrorResponse
+    from corridor.server.routers import meta, queries, scenarios
+    from corridor.server.store import open_store
+
+    limits = limits if limits is not None else Limits()
+    network = load_network(network_dir)
+    store = open_store(db)
+    state = ServerState(network=network, store=store, limits=limits, token=token or None,
+                        library={s.name: s for s in list_scenarios()})
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(title="corridor", version=__version__, description=DESCRIPTION,
+                  openapi_tags=TAGS, lifespan=lifespan)
+    app.state.corridor = state
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
+    errors = {422: {"model": ErrorResponse, "description": "The request is invalid; "
+                                                           "`problems` lists why."},
+              500: {"model": ErrorResponse, "description": "An unexpected server error."}}
+    for router in (queries.router, scenarios.router, meta.router):
+        app.include_router(router, responses=errors)
+    return app

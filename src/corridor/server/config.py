@@ -1,0 +1,84 @@
+"""The server's configuration (:class:`Limits`) and per-app state (:class:`ServerState`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+if TYPE_CHECKING:
+    from corridor.io.scenarios import ScenarioInfo
+    from corridor.model.network import Network
+    from corridor.server.store import SQLiteStore
+
+__all__ = ["Limits", "ServerState", "get_state"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one request may ask of the server; past them it answers 4xx.
+
+    Attributes
+    ----------
+    max_body_bytes
+        Largest request body (256 kB); larger bodies get 413.
+    max_draws
+        Most Monte Carlo draws per route, per calendar departure or per compare case
+        (20,000; the command line's default is 10,000); more get 422.
+    max_pairs
+        Most origin–destination pairs in one ``/critical`` request (50; each pair is
+        re-planned once per item its route uses); more get 422.
+    max_labels
+        Most labels per search state for alternatives (24; the default is 12); more get 422.
+    max_scenarios
+        Most scenarios in one ``/compare`` request (8); more get 422.
+    max_places
+        Most hits one ``/places`` search returns (50).
+    max_saved_scenarios
+        Most scenarios the store may hold (1,000); saving a new one past it gets 409.
+
+    Examples
+    --------
+    >>> Limits(max_draws=5000).max_draws
+    5000
+    >>> Limits(max_pairs=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: Limits.max_pairs must be a positive integer, not 0
+    """
+
+    max_body_bytes: int = 256 * 1024
+    max_draws: int = 20_000
+    max_pairs: int = 50
+    max_labels: int = 24
+    max_scenarios: int = 8
+    max_places: int = 50
+    max_saved_scenarios: int = 1000
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Limits.{f.name} must be a positive integer, not {value!r}")
+
+    def to_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class ServerState:
+    """What one app serves: its network, scenario store, limits and write token."""
+
+    network: Network
+    store: SQLiteStore
+    limits: Limits
+    token: str | None
+    library: dict[str, ScenarioInfo]  # the scenario library, by name
+    cache: dict[str, Any] = field(default_factory=dict)  # derived, immutable answers
+
+
+def get_state(request: Request) -> ServerState:
+    """The state of the app serving ``request`` (a FastAPI dependency)."""
+    return request.app.state.corridor

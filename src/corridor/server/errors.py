@@ -1,0 +1,198 @@
+"""Errors as JSON: corridor's exceptions, request validation, auth, body size, the rest.
+
+Every error body is ``{"error": code, "message": sentence, ...}``; details ride along
+(``problems`` for validation, ``suggestions`` for an unknown name). The mapping:
+
+====================================  ======  =====================
+exception                              status  ``error``
+====================================  ======  =====================
+UnknownPlaceError                      404     ``unknown_place`` (``unknown_scenario``)
+InvalidOptionError                     422     ``invalid_option``
+ScenarioError                          422     ``invalid_scenario`` (with ``problems``)
+NoRouteError                           422     ``no_route``
+other CorridorError                    422     ``invalid_request``
+request validation (pydantic)          422     ``invalid_request`` (with ``problems``)
+ApiError (auth, conflicts, 404s)       its own its own
+a body over ``Limits.max_body_bytes``  413     ``body_too_large``
+anything else                          500     ``internal_error`` (no traceback)
+====================================  ======  =====================
+
+No route is a 422 rather than a 404 or 409: the request was understood and names real
+places, but the options it sets (avoid, via, cargo, modes, dates) leave no itinerary; the
+message says which one removed the last option.
+"""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from corridor.exceptions import (
+    CorridorError,
+    InvalidOptionError,
+    NoRouteError,
+    Problem,
+    ScenarioError,
+    UnknownPlaceError,
+)
+
+__all__ = ["ApiError", "BodyLimitMiddleware", "error_body", "install_error_handlers"]
+
+
+class ApiError(Exception):
+    """An HTTP error the server raises on purpose, with a code and a plain message."""
+
+    def __init__(self, status: int, code: str, message: str, *,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+        self.extra = extra
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": code, "message": message, **extra}
+
+
+def _problems(problems: Sequence[Problem]) -> list[dict[str, Any]]:
+    return [{"location": p.column, "message": p.message, "source": p.file} for p in problems]
+
+
+def _json(status: int, body: dict[str, Any],
+          headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _api_error(request: Request, error: ApiError) -> JSONResponse:
+    return _json(error.status, error_body(error.code, error.message, **error.extra),
+                 error.headers)
+
+
+async def _corridor_error(request: Request, error: CorridorError) -> JSONResponse:
+    if isinstance(error, UnknownPlaceError):
+        scenario = error.what.startswith("scenario")
+        message = f"unknown {error.what} {error.name!r}"
+        if error.suggestions:  # the domain's message, less its command-line hint
+            message += "; did you mean " + ", ".join(map(repr, error.suggestions)) + "?"
+        else:
+            message += ("; GET /scenarios lists them" if scenario
+                        else "; search names with GET /places?q=…")
+        return _json(404, error_body("unknown_scenario" if scenario else "unknown_place",
+                                     message, name=error.name, what=error.what,
+                                     suggestions=list(error.suggestions)))
+    if isinstance(error, ScenarioError):
+        return _json(422, error_body("invalid_scenario", str(error),
+                                     problems=_problems(error.problems)))
+    if isinstance(error, NoRouteError):
+        return _json(422, error_body("no_route", str(error)))
+    code = "invalid_option" if isinstance(error, InvalidOptionError) else "invalid_request"
+    problems = getattr(error, "problems", None)
+    extra = {"problems": _problems(problems)} if problems else {}
+    return _json(422, error_body(code, str(error), **extra))
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    problems = []
+    for e in error.errors():
+        location = ".".join(str(part) for part in e.get("loc", ()))
+        message = str(e.get("msg", "invalid value")).removeprefix("Value error, ")
+        problems.append({"location": location, "message": message})
+    head = "; ".join(f"{p['location']}: {p['message']}" for p in problems[:3])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return _json(422, error_body("invalid_request", f"invalid request: {head}{more}",
+                                 problems=problems))
+
+
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+               413: "body_too_large", 415: "unsupported_media_type"}
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(error.status_code, "http_error")
+    message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
+    if error.status_code == 404 and message == "Not Found":
+        message = f"no such endpoint: {request.method} {request.url.path}; see /docs"
+    elif error.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    return _json(error.status_code, error_body(code, message), getattr(error, "headers", None))
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    # The server logs the traceback (Starlette re-raises after this response is sent);
+    # the client gets no internals.
+    return _json(500, error_body("internal_error",
+                                 "the server failed to answer this request; the error is "
+                                 "logged. Please report it with the request that caused it."))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register every handler of the table above on ``app``."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(CorridorError, _corridor_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` with 413, before the app reads them.
+
+    A ``Content-Length`` over the limit is refused at once; a chunked body is counted as it
+    arrives. Bodies under the limit are buffered (they are small) and replayed to the app.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.strip().isdigit() \
+                    and int(value) > self.max_bytes:
+                await self._too_large(send)
+                return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._too_large(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        kb = self.max_bytes / 1024
+        body = json.dumps(error_body(
+            "body_too_large",
+            f"the request body is larger than this server accepts ({kb:,.0f} kB)")).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})

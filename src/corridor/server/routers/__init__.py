@@ -1,0 +1,1 @@
+"""The API's routers: meta (health, version), queries (routes and analyses), scenarios."""
