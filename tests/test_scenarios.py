@@ -292,3 +292,39 @@ def test_trade_impact_uses_only_the_overland_share_with_china(region):
     # 2 % of the bilateral total can respond to the KKH, not the sea-borne rest
     assert case.trade.baseline_usd == pytest.approx(baseline["usd"])
     assert baseline["usd"] < 1e9
+
+
+def test_crossing_time_by_corridor(tiny_network):
+    # the corridor Alpha -> Gamma in winter is the BBB route: both its crossings change
+    slow = apply_scenarios(tiny_network, [scenario(
+        {"type": "crossing_time", "corridor": {"origin": "Alpha", "destination": "Gamma",
+                                               "depart": "2026-01-15"},
+         "dwell_factor": 2})])
+    assert slow.crossings_by_id["west"].ab_dwell_h == 10
+    assert slow.crossings_by_id["east"].ab_dwell_h == 6
+    assert slow.crossings_by_id["pass"].ab_dwell_h == 1
+
+
+def test_open_for_dates_and_add_crossing(tmp_path, tiny_network):
+    from netbuilder import crossing, tiny
+
+    from corridor import load_network
+
+    net = load_network(tiny(tmp_path / "p", crossings=[
+        crossing("pass", "a_pass", "c_pass", 1, 1, status="planned"),
+        crossing("west", "a_west", "b_west", 5, 5),
+        crossing("east", "b_east", "c_east", 3, 3)]))
+    dated = apply_scenarios(net, [scenario(
+        {"type": "open", "crossings": ["pass"], "date_from": "2026-07-01",
+         "date_to": "2026-07-31"})])
+    assert trip(dated).crossings == ("pass",)  # 15 July
+    assert trip(dated, depart="2026-09-01").crossings == ("west", "east")
+    # a new crossing straight from Alpha's west post to Gamma's side
+    bridge = apply_scenarios(tiny_network, [scenario(
+        {"type": "add_crossing", "crossing_id": "bridge", "name": "New bridge",
+         "place_a": "a_west", "place_b": "c_east", "ab_dwell_h": 0.5, "ba_dwell_h": 0.5})])
+    assert trip(bridge).crossings == ("bridge",)  # 1 + 0.5 + 1 = 2.5 h < 4 h
+    with pytest.raises(ScenarioError, match="two countries"):
+        apply_scenarios(tiny_network, [scenario(
+            {"type": "add_crossing", "crossing_id": "x", "name": "X", "place_a": "alpha",
+             "place_b": "a_pass", "ab_dwell_h": 1, "ba_dwell_h": 1})])

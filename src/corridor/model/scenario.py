@@ -10,13 +10,18 @@ Modification types (``type:``):
 * ``crossing_time`` — scale (``dwell_factor``, ``cost_factor``) or set (``dwell_h``,
   ``cost_usd``) border dwell and payments, for ``crossings`` (ids or names), every crossing
   touching one of ``countries`` (with ``within: true``, only crossings between two of them),
-  or the crossings of a ``country_pair``; ``modes`` (road, rail) narrows them; ``direction``
+  the crossings of a ``country_pair``, or of a ``corridor`` (the crossings of the best route
+  between ``origin`` and ``destination``); ``modes`` (road, rail) narrows them; ``direction``
   ``both`` (default), ``ab`` or ``ba`` (as the rows of crossings.csv are written).
 * ``close`` / ``open`` — close (for ``date_from``–``date_to``, or for good) or open (status
-  ``planned`` → ``open``) ``places``, ``links``, ``crossings`` or whole ``countries``.
+  ``planned`` → ``open``, for good or only between ``date_from`` and ``date_to``)
+  ``places``, ``links``, ``crossings`` or whole ``countries``.
 * ``calendar`` — give ``crossings`` or ``links`` a new calendar: ``always_open: true``, or
   ``rules`` as in calendars.csv.
 * ``add_link`` — a new road, rail, sea, ferry or air link (with ``gauge_mm`` for rail).
+* ``add_crossing`` — a new border crossing between two places of two countries (road or
+  rail with its gauge), with dwell and payments per direction: with ``add_link`` on each
+  side, a new cross-border railway.
 * ``add_service`` — a scheduled service: ``weekdays``, ``depart_hour``, ``duration_h``.
 * ``country`` — scale road/rail speeds and costs, or set the GPI rank, of ``countries``.
 * ``value_of_time`` — the value of time in % of cargo value per day.
@@ -43,7 +48,7 @@ from corridor.model.calendar import (
     parse_int_set,
     parse_weekdays,
 )
-from corridor.model.network import GAUGES_MM, Link, Network, Parameter, Source
+from corridor.model.network import GAUGES_MM, Crossing, Link, Network, Parameter, Source
 
 __all__ = ["Scenario", "apply_scenarios", "parse_scenario"]
 
@@ -52,9 +57,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class RouteSelector(_Strict):
+    """A corridor named by the route it carries: its crossings are the ones selected."""
+
+    origin: str
+    destination: str
+    depart: dt.date | None = None
+    via: list[str] = []
+    cargo: str = "truck"
+
+
 class CrossingTime(_Strict):
     type: Literal["crossing_time"]
     crossings: list[str] = []
+    corridor: RouteSelector | None = None
     countries: list[str] = []
     country_pair: list[str] = []
     within: bool = False  # with countries: both ends of the crossing among them
@@ -67,8 +83,8 @@ class CrossingTime(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> CrossingTime:
-        if not (self.crossings or self.countries or self.country_pair):
-            raise ValueError("name crossings, countries or a country_pair")
+        if not (self.crossings or self.countries or self.country_pair or self.corridor):
+            raise ValueError("name crossings, countries, a country_pair or a corridor")
         if self.country_pair and len(self.country_pair) != 2:
             raise ValueError("country_pair takes two ISO alpha-3 codes")
         if all(v is None for v in (self.dwell_factor, self.cost_factor, self.dwell_h,
@@ -98,6 +114,8 @@ class Close(_Targets):
 
 class Open(_Targets):
     type: Literal["open"]
+    date_from: dt.date | None = None  # open only between these dates (closed before/after)
+    date_to: dt.date | None = None
 
 
 class RuleSpec(_Strict):
@@ -168,6 +186,29 @@ class AddLink(_Strict):
         return self
 
 
+class AddCrossing(_Strict):
+    type: Literal["add_crossing"]
+    crossing_id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    place_a: str
+    place_b: str
+    mode: Literal["road", "rail"] = "road"
+    gauge_mm: int | None = None
+    distance_km: float = Field(0.0, ge=0)
+    ab_dwell_h: float = Field(ge=0)
+    ba_dwell_h: float = Field(ge=0)
+    ab_dwell_p90_h: float | None = Field(None, ge=0)
+    ba_dwell_p90_h: float | None = Field(None, ge=0)
+    ab_cost_usd: float | None = Field(None, ge=0)
+    ba_cost_usd: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> AddCrossing:
+        if self.mode == "rail" and self.gauge_mm not in GAUGES_MM:
+            raise ValueError(f"a rail crossing needs gauge_mm, one of {GAUGES_MM}")
+        return self
+
+
 class AddService(_Strict):
     type: Literal["add_service"]
     service_id: str = Field(pattern=r"^[a-z0-9_]+$")
@@ -218,7 +259,8 @@ class DisruptionChange(_Strict):
 
 
 Modification = Annotated[
-    CrossingTime | Close | Open | CalendarChange | AddLink | AddService | CountryChange
+    CrossingTime | Close | Open | CalendarChange | AddLink | AddCrossing | AddService
+    | CountryChange
     | ValueOfTime | DisruptionChange | CargoRuleChange,
     Field(discriminator="type"),
 ]
@@ -415,6 +457,8 @@ def _source(spec: SourceSpec) -> Source:
 def _crossing_time(patch: _Patch, index: int, mod: CrossingTime, scenario: Scenario,
                    cite: tuple[str, ...]) -> None:
     ids = patch.crossing_ids(mod.crossings, index, "crossings")
+    if mod.corridor is not None:
+        ids |= _corridor_crossings(patch, index, mod.corridor)
     countries = patch.country_codes(mod.countries, index, "countries")
     pair = patch.country_codes(mod.country_pair, index, "country_pair")
     chosen = 0
@@ -447,6 +491,24 @@ def _crossing_time(patch: _Patch, index: int, mod: CrossingTime, scenario: Scena
                                      estimate=_note(c.estimate, scenario))
     if not chosen and not patch.problems:
         patch.problem(index, "crossings", "matches no crossing")
+
+
+def _corridor_crossings(patch: _Patch, index: int, sel: RouteSelector) -> set[str]:
+    """The crossings (all rows of each) of the best route of ``sel`` on the network as it
+    stands before this scenario."""
+    from corridor.exceptions import CorridorError
+    from corridor.routing.plan import plan_route, same_crossings
+
+    try:
+        route = plan_route(sel.origin, sel.destination, depart=sel.depart, via=sel.via,
+                           cargo=sel.cargo, network=patch.network, draws=0)
+    except CorridorError as error:
+        patch.problem(index, "corridor", f"no corridor: {error}")
+        return set()
+    ids: set[str] = set()
+    for cid in route.crossings:
+        ids |= same_crossings(patch.network, cid)
+    return ids
 
 
 def _note(text: str, scenario: Scenario) -> str:
@@ -496,12 +558,24 @@ def _close(patch: _Patch, index: int, mod: Close, scenario: Scenario,
 def _open(patch: _Patch, index: int, mod: Open, scenario: Scenario,
           cite: tuple[str, ...]) -> None:
     _, links, crossings = _targets(patch, index, mod)
+    dated = mod.date_from is not None or mod.date_to is not None
+    rules = [CalendarRule("close", months=frozenset(range(1, 13)), sources=cite),
+             CalendarRule("open", date_from=mod.date_from, date_to=mod.date_to, sources=cite,
+                          notes=f"scenario {scenario.name}")]
+
+    def calendar(owner: str, current: str | None) -> str | None:
+        if not dated:
+            return current
+        return patch.add_rules(current, rules, f"{current or owner}__{scenario.name}")
+
     for i, link in enumerate(patch.links):
-        if link.link_id in links and link.status != "open":
-            patch.links[i] = replace(link, status="open", sources=(*link.sources, *cite))
+        if link.link_id in links:
+            patch.links[i] = replace(link, status="open", sources=(*link.sources, *cite),
+                                     calendar_id=calendar(link.link_id, link.calendar_id))
     for i, c in enumerate(patch.crossings):
-        if c.crossing_id in crossings and c.status != "open":
-            patch.crossings[i] = replace(c, status="open", sources=(*c.sources, *cite))
+        if c.crossing_id in crossings:
+            patch.crossings[i] = replace(c, status="open", sources=(*c.sources, *cite),
+                                         calendar_id=calendar(c.crossing_id, c.calendar_id))
 
 
 def _calendar(patch: _Patch, index: int, mod: CalendarChange, scenario: Scenario,
@@ -525,9 +599,10 @@ def _calendar(patch: _Patch, index: int, mod: CalendarChange, scenario: Scenario
             patch.crossings[i] = replace(c, calendar_id=new_calendar(c.crossing_id))
 
 
-def _check_places(patch: _Patch, index: int, a: str, b: str) -> bool:
+def _check_places(patch: _Patch, index: int, a: str, b: str,
+                  fields: tuple[str, str] = ("from_place", "to_place")) -> bool:
     ok = True
-    for field, pid in (("from_place", a), ("to_place", b)):
+    for field, pid in zip(fields, (a, b), strict=True):
         if pid not in patch.network.places:
             patch.problem(index, field, f"unknown place id {pid!r}")
             ok = False
@@ -555,6 +630,24 @@ def _add_link(patch: _Patch, index: int, mod: AddLink, scenario: Scenario,
         mod.gauge_mm if mod.mode == "rail" else None, mod.distance_km, mod.duration_h, None,
         mod.cost_usd, "open", calendar, mod.two_way, mod.name or mod.link_id, (), cite,
         f"added by scenario {scenario.name}",
+    ))
+
+
+def _add_crossing(patch: _Patch, index: int, mod: AddCrossing, scenario: Scenario,
+                  cite: tuple[str, ...]) -> None:
+    if not _check_places(patch, index, mod.place_a, mod.place_b, ("place_a", "place_b")):
+        return
+    if any(c.crossing_id == mod.crossing_id for c in patch.crossings):
+        patch.problem(index, "crossing_id", f"crossing {mod.crossing_id!r} exists already")
+        return
+    if patch.country_of(mod.place_a) == patch.country_of(mod.place_b):
+        patch.problem(index, "place_b", "a crossing joins places in two countries")
+        return
+    patch.crossings.append(Crossing(
+        mod.crossing_id, mod.name, mod.place_a, mod.place_b, mod.mode,
+        mod.gauge_mm if mod.mode == "rail" else None, mod.distance_km, mod.ab_dwell_h,
+        mod.ab_dwell_p90_h, mod.ab_cost_usd, mod.ba_dwell_h, mod.ba_dwell_p90_h,
+        mod.ba_cost_usd, None, "open", (), (), cite, f"added by scenario {scenario.name}",
     ))
 
 
@@ -659,6 +752,7 @@ _HANDLERS = {
     "open": _open,
     "calendar": _calendar,
     "add_link": _add_link,
+    "add_crossing": _add_crossing,
     "add_service": _add_service,
     "country": _country,
     "value_of_time": _value_of_time,
