@@ -306,9 +306,9 @@ def test_crossing_time_by_corridor(tiny_network):
 
 
 def test_open_for_dates_and_add_crossing(tmp_path, tiny_network):
-    from netbuilder import crossing, tiny
-
     from corridor import load_network
+
+    from netbuilder import crossing, tiny
 
     net = load_network(tiny(tmp_path / "p", crossings=[
         crossing("pass", "a_pass", "c_pass", 1, 1, status="planned"),
