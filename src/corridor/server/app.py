@@ -103,4 +103,20 @@ def create_app(
               500: {"model": ErrorResponse, "description": "An unexpected server error."}}
     for router in (queries.router, scenarios.router, meta.router):
         app.include_router(router, responses=errors)
+    _mount_web_map(app)
     return app
+
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _mount_web_map(app: FastAPI) -> None:
+    """The web map: ``GET /`` is its page, ``/static/...`` its scripts, styles and data."""
+    from fastapi.responses import FileResponse
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def web_map() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
