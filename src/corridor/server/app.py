@@ -93,8 +93,10 @@ def create_app(
         yield
         store.close()
 
+    # FastAPI's /docs and /redoc pages load their scripts from a CDN; corridor must work
+    # offline, so they are off. The schema is at /openapi.json.
     app = FastAPI(title="corridor", version=__version__, description=DESCRIPTION,
-                  openapi_tags=TAGS, lifespan=lifespan)
+                  openapi_tags=TAGS, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.corridor = state
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
