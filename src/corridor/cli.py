@@ -384,7 +384,10 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
 @network_option
 @_friendly
 def serve(host: str, port: int, db: str, token: str | None, network_path: str | None) -> None:
-    """Serve corridor over HTTP: a JSON API (schema at /openapi.json) and a web map at /. Needs corridor[server]."""
+    """Serve corridor over HTTP: a JSON API (schema at /openapi.json) and a web map at /.
+
+    Needs the server extra: pip install 'corridor[server]'.
+    """
     try:
         import uvicorn
 
