@@ -507,7 +507,7 @@ def test_acknowledged_writes_survive_a_kill(tmp_path):
 
 def test_store_refuses_database_urls():
     with pytest.raises(ValueError, match="only SQLite"):
-        open_store("postgresql://localhost/corridor")
+        open_store("mysql://localhost/corridor")
 
 
 # ------------------------------------------------------------------ bundled network

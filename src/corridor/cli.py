@@ -378,7 +378,8 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--db", default="corridor.sqlite3", show_default=True, metavar="PATH",
-              help="SQLite file for saved scenarios (':memory:' keeps nothing).")
+              help="Saved scenarios: a SQLite file (':memory:' keeps nothing) or a "
+                   "postgresql://user@host/dbname URL.")
 @click.option("--token", default=None, envvar="CORRIDOR_TOKEN", metavar="TOKEN",
               help="Bearer token required to save or delete scenarios (or $CORRIDOR_TOKEN).")
 @network_option
@@ -397,7 +398,7 @@ def serve(host: str, port: int, db: str, token: str | None, network_path: str | 
                           f"'corridor[server]' ({error.name} is not installed)") from None
     try:
         app = create_app(network_dir=network_path, db=db, token=token or None)
-    except ValueError as error:  # e.g. a database URL (PostgreSQL is not supported yet)
+    except ValueError as error:  # an unsupported or unreachable database
         if isinstance(error, CorridorError):
             raise
         raise InvalidOptionError(str(error)) from None

@@ -51,7 +51,8 @@ def create_app(
         A network folder; default the bundled regional network. Loaded (and validated) now,
         so a bad folder fails here rather than on the first request.
     db
-        The scenario store: a SQLite file path (created when missing) or ``":memory:"``.
+        The scenario store: a SQLite file path (created when missing), ``":memory:"``, or a
+        PostgreSQL URL (``postgresql://user@host/dbname``).
     token
         When given, saving and deleting scenarios need ``Authorization: Bearer <token>``;
         reads stay open. ``None`` (or empty) leaves writes open too.

@@ -11,7 +11,7 @@ from starlette.requests import Request
 if TYPE_CHECKING:
     from corridor.io.scenarios import ScenarioInfo
     from corridor.model.network import Network
-    from corridor.server.store import SQLiteStore
+    from corridor.server.store import Store
 
 __all__ = ["Limits", "ServerState", "get_state"]
 
@@ -72,7 +72,7 @@ class ServerState:
     """What one app serves: its network, scenario store, limits and write token."""
 
     network: Network
-    store: SQLiteStore
+    store: Store
     limits: Limits
     token: str | None
     library: dict[str, ScenarioInfo]  # the scenario library, by name

@@ -1,10 +1,14 @@
-"""The scenario store: saved scenarios, in SQLite.
+"""The scenario store: saved scenarios, in SQLite or PostgreSQL.
 
 The store keeps plain data (a name, a title, a JSON body); validating a scenario is the
 caller's job (:func:`corridor.model.scenario.parse_scenario` and
 :func:`corridor.apply_scenarios`). SQLite runs in WAL mode with ``synchronous=FULL``, and
 every write is one ``BEGIN IMMEDIATE … COMMIT`` transaction: when a write method returns,
 the change is on disk, and a crash or kill during a write leaves the previous state.
+
+:class:`PostgresStore` has the same methods, semantics and errors over one PostgreSQL table
+(``open_store("postgresql://…")``); every write is one transaction, committed with
+``synchronous_commit=on`` before the method returns.
 
 >>> store = open_store(":memory:")
 >>> store.put("torkham-12h", {"name": "torkham-12h"}, title="Torkham in 12 h",
@@ -28,8 +32,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["SQLiteStore", "StoreFullError", "StoredScenario", "open_store"]
+__all__ = ["PostgresStore", "SQLiteStore", "Store", "StoreConnectionError", "StoreFullError",
+           "StoredScenario", "open_store"]
 
 SCHEMA_VERSION = 1
 
@@ -60,18 +66,26 @@ class StoredScenario:
     updated_at: str
 
 
-def open_store(db: str | Path) -> SQLiteStore:
-    """The store for ``db``: ``":memory:"`` (gone when the process ends) or a file path.
+def open_store(db: str | Path) -> Store:
+    """The store for ``db``: ``":memory:"`` (gone when the process ends), a file path
+    (SQLite), or a ``postgresql://`` / ``postgres://`` URL (PostgreSQL; the table is created
+    when missing).
 
     Raises
     ------
     ValueError
-        For a database URL this version cannot open (PostgreSQL is not supported yet).
+        For a database URL of another kind.
+    StoreConnectionError
+        (a ValueError) When the PostgreSQL server cannot be reached or refuses the login.
     """
     text = str(db)
     if "://" in text:
-        raise ValueError(f"cannot open the scenario store {text.split('://')[0]}://…: only "
-                         "SQLite (a file path or ':memory:') is supported")
+        scheme = text.split("://", 1)[0].lower()
+        if scheme in ("postgresql", "postgres"):
+            return PostgresStore(text)
+        raise ValueError(f"cannot open the scenario store {scheme}://…: only SQLite (a file "
+                         "path or ':memory:') and PostgreSQL (a postgresql:// URL) are "
+                         "supported")
     return SQLiteStore(text)
 
 
@@ -182,6 +196,203 @@ class StoreFullError(Exception):
     """The store holds as many scenarios as it may."""
 
 
+class StoreConnectionError(ValueError):
+    """The PostgreSQL server cannot be reached, or refuses the login. A ValueError, so
+    ``corridor serve`` reports it as a bad ``--db``."""
+
+
+# title and description are stored as JSON strings (PostgreSQL text cannot hold NUL, which
+# SQLite's can); body is JSON text as in SQLite.
+_PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS corridor_scenarios (
+    name TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
+_PG_COLUMNS = "name, title, description, digest, body, created_at, updated_at"
+# Serialises schema creation across processes (CREATE TABLE IF NOT EXISTS races otherwise).
+_PG_SCHEMA_LOCK = 0x636F7272  # "corr"
+
+
+def _redact(url: str) -> str:
+    """``url`` without its password (for messages and repr)."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rsplit("@", 1)
+        return urlunsplit(parts._replace(netloc=netloc[0].split(":", 1)[0] + ":***@"
+                                         + netloc[1]))
+    except ValueError:
+        return url.split("://", 1)[0] + "://…"
+
+
+class PostgresStore:
+    """Saved scenarios in one PostgreSQL table, ``corridor_scenarios`` (created when missing).
+
+    One connection serves every thread, behind a lock, and is reopened when the server
+    drops it (a write interrupted that way raises; it is not retried, since it may or may
+    not have committed). Writes take ``SHARE ROW EXCLUSIVE`` on the table, so writers in
+    other processes queue (for up to ``timeout_s``) and the ``max_count`` check is exact;
+    readers never wait. Values are always passed as query parameters.
+    """
+
+    def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreConnectionError(
+                "a PostgreSQL scenario store needs psycopg: pip install 'corridor[server]'"
+            ) from None
+        self._psycopg = psycopg
+        self.url = url
+        self.timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        with self._transaction(write=False) as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_SCHEMA_LOCK,))
+            cur.execute(_PG_SCHEMA)
+
+    def __repr__(self) -> str:
+        return f"<PostgresStore {_redact(self.url)!r}>"
+
+    def _connect(self) -> Any:
+        psycopg = self._psycopg
+        if self.url.lower().startswith("postgres://"):  # libpq knows both; be explicit
+            url = "postgresql://" + self.url.split("://", 1)[1]
+        else:
+            url = self.url
+        try:
+            conn = psycopg.connect(url, autocommit=False,
+                                   connect_timeout=max(1, int(self.timeout_s)))
+        except psycopg.Error as error:
+            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise StoreConnectionError(
+                f"cannot open the scenario store {_redact(self.url)}: "
+                f"{message or type(error).__name__}") from None
+        try:
+            with conn.cursor() as cur:
+                # Durable commits whatever the server's default, and bounded lock waits.
+                cur.execute("SET synchronous_commit = on")
+                cur.execute("SELECT set_config('lock_timeout', %s, false)",
+                            (f"{int(self.timeout_s * 1000)}ms",))
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @contextmanager
+    def _transaction(self, *, write: bool = True) -> Iterator[Any]:
+        """One transaction, committed on exit (before a write method returns), rolled back
+        on error; a write first locks out other writers."""
+        with self._lock:
+            if self._conn is None or self._conn.closed or self._conn.broken:
+                if self._conn is not None:
+                    self._conn.close()
+                self._conn = None
+                self._conn = self._connect()
+            conn = self._conn
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    if write:
+                        cur.execute("LOCK TABLE corridor_scenarios IN SHARE ROW EXCLUSIVE MODE")
+                    yield cur
+            except self._psycopg.OperationalError:
+                if conn.broken:
+                    conn.close()
+                raise
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._transaction(write=False) as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    def check(self) -> str:
+        """Raise StoreConnectionError if the database cannot be read; else a short
+        description for /health."""
+        try:
+            self._read("SELECT count(*) FROM corridor_scenarios")
+            version = self._conn.info.server_version
+        except self._psycopg.Error as error:
+            raise StoreConnectionError(f"the scenario store {_redact(self.url)} cannot be "
+                                       f"read: {str(error).strip() or type(error).__name__}"
+                                       ) from None
+        return f"postgresql {version // 10000}.{version % 10000}"
+
+    def count(self) -> int:
+        """How many scenarios are saved."""
+        return self._read("SELECT count(*) FROM corridor_scenarios")[0][0]
+
+    def list(self) -> list[StoredScenario]:
+        """Every saved scenario, by name."""
+        return [_pg_row(r) for r in self._read(
+            f"SELECT {_PG_COLUMNS} FROM corridor_scenarios ORDER BY name COLLATE \"C\"")]
+
+    def get(self, name: str) -> StoredScenario | None:
+        """The scenario saved under ``name``, or ``None``."""
+        rows = self._read(f"SELECT {_PG_COLUMNS} FROM corridor_scenarios WHERE name = %s",
+                          (name,))
+        return _pg_row(rows[0]) if rows else None
+
+    def put(self, name: str, body: dict[str, Any], *, title: str, description: str,
+            digest: str, max_count: int | None = None) -> bool:
+        """Save (or replace) a scenario; True when it is new.
+
+        Raises
+        ------
+        StoreFullError
+            When ``max_count`` scenarios are saved already and ``name`` is a new one.
+        """
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+        title, description = (json.dumps(v, ensure_ascii=False) for v in (title, description))
+        with self._transaction() as cur:
+            cur.execute("SELECT 1 FROM corridor_scenarios WHERE name = %s", (name,))
+            exists = cur.fetchone() is not None
+            if not exists and max_count is not None:
+                cur.execute("SELECT count(*) FROM corridor_scenarios")
+                count = cur.fetchone()[0]
+                if count >= max_count:
+                    raise StoreFullError(f"the store holds {count:,} scenarios, its limit; "
+                                         "delete one before saving another")
+            cur.execute(
+                f"INSERT INTO corridor_scenarios ({_PG_COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
+                "title = excluded.title, description = excluded.description, "
+                "digest = excluded.digest, body = excluded.body, "
+                "updated_at = excluded.updated_at",
+                (name, title, description, digest, text, now, now))
+        return not exists
+
+    def delete(self, name: str) -> bool:
+        """Delete a saved scenario; False when there was none."""
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM corridor_scenarios WHERE name = %s", (name,))
+            return cur.rowcount > 0
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+Store = SQLiteStore | PostgresStore
+"""Either store; they share every public method."""
+
+
 def _row(row: tuple) -> StoredScenario:
     name, title, description, digest, body, created, updated = row
     return StoredScenario(name, title, description, digest, json.loads(body), created, updated)
+
+
+def _pg_row(row: tuple) -> StoredScenario:
+    name, title, description, digest, body, created, updated = row
+    return StoredScenario(name, json.loads(title), json.loads(description), digest,
+                          json.loads(body), created, updated)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from corridor.server.config import ServerState, get_state
 from corridor.server.errors import ApiError
 from corridor.server.models import HealthResponse, VersionResponse
+from corridor.server.store import StoreConnectionError
 
 router = APIRouter(tags=["meta"])
 
@@ -30,7 +31,7 @@ def health(state: State) -> dict[str, Any]:
     cannot be read."""
     try:
         store = state.store.check()
-    except sqlite3.Error as error:
+    except (sqlite3.Error, StoreConnectionError) as error:
         raise ApiError(503, "store_unavailable",
                        f"the scenario store cannot be read: {error}") from None
     return {"status": "ok", "network": _network_info(state), "store": store}

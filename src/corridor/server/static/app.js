@@ -203,7 +203,8 @@
       if (idx === state.shown) { return; }
       route.legs.forEach(function (leg) {
         L.polyline(legCoords(leg).map(function (c) { return [c[1], c[0]]; }),
-                   { color: "#555", weight: 3, opacity: 0.45, dashArray: "6 6", interactive: false })
+                   { color: "#555", weight: 3, opacity: 0.45, dashArray: "6 6", interactive: false,
+                     className: "route-alt" })
           .addTo(routeLayer);
       });
     });
@@ -215,7 +216,8 @@
       if (leg.kind === "border") {
         var mid = [(leg.from.lat + leg.to.lat) / 2, (leg.from.lon + leg.to.lon) / 2];
         if (latlngs.length > 1 && (leg.from.lat !== leg.to.lat || leg.from.lon !== leg.to.lon)) {
-          L.polyline(latlngs, { color: modeColour(leg.mode), weight: 5, opacity: 0.95 })
+          L.polyline(latlngs, { color: modeColour(leg.mode), weight: 5, opacity: 0.95,
+                              className: "route-leg" })
             .bindPopup(popupText(leg)).addTo(routeLayer);
         }
         L.circleMarker(mid, { radius: 8, color: "#222", weight: 2, fillColor: "#ffd400",
@@ -224,7 +226,8 @@
           .bindPopup(popupText(leg)).addTo(routeLayer);
       } else if (leg.kind !== "wait" && latlngs.length > 1 &&
                  (leg.from.lat !== leg.to.lat || leg.from.lon !== leg.to.lon)) {
-        L.polyline(latlngs, { color: modeColour(leg.mode), weight: 5, opacity: 0.95 })
+        L.polyline(latlngs, { color: modeColour(leg.mode), weight: 5, opacity: 0.95,
+                              className: "route-leg" })
           .bindPopup(popupText(leg)).addTo(routeLayer);
       }
     });
@@ -402,6 +405,116 @@
       .then(function () { busy(false, btn, "Compare"); });
   });
 
+  // ---------- the year's calendar ----------
+  function days(h) { return h === null || h === undefined ? "–" : num(h / 24, 1); }
+  function shortCorridor(text) {
+    // "via Afghanistan, Uzbekistan: Torkham, Hairatan (road)" -> "via Afghanistan, Uzbekistan (road)"
+    var m = /^(.*?):.*?(\([^()]*\))?$/.exec(text || "");
+    return m ? m[1] + (m[2] ? " " + m[2] : "") : (text || "");
+  }
+  function calendarYear(req) {
+    var m = /^(\d{4})-/.exec(req.depart || "");
+    return m ? Number(m[1]) : new Date().getFullYear();
+  }
+  function clearCalendar() {
+    $("calendar").textContent = "";
+    $("calendar-btn").textContent = "Show the year's calendar";
+  }
+  // A small line chart of P50 and P90 days by departure. Only numbers go into the markup;
+  // the HTML parser puts <svg> in the SVG namespace by itself.
+  function calendarChart(entries) {
+    var W = 360, H = 120, L0 = 34, R0 = 8, T0 = 8, B0 = 24;
+    var p50 = entries.map(function (e) { return e.p50_h / 24; });
+    var p90 = entries.map(function (e) { return e.p90_h / 24; });
+    var lo = Math.min.apply(null, p50), hi = Math.max.apply(null, p90);
+    if (!isFinite(lo) || !isFinite(hi)) { return null; }
+    if (hi - lo < 1) { lo -= 0.5; hi += 0.5; }
+    lo = Math.floor(lo); hi = Math.ceil(hi);
+    var n = entries.length;
+    function x(i) { return (L0 + (n < 2 ? 0 : i * (W - L0 - R0) / (n - 1))).toFixed(1); }
+    function y(v) { return (T0 + (hi - v) * (H - T0 - B0) / (hi - lo)).toFixed(1); }
+    function pts(vs) { return vs.map(function (v, i) { return x(i) + "," + y(v); }).join(" "); }
+    var months = "JFMAMJJASOND", ticks = "";
+    entries.forEach(function (e, i) {
+      var d = /^\d{4}-(\d{2})-(\d{2})/.exec(e.depart);
+      if (d && (i === 0 || d[2] === "01")) {
+        ticks += '<text x="' + x(i) + '" y="' + (H - 6) + '" text-anchor="middle">' +
+                 months.charAt(Number(d[1]) - 1) + "</text>";
+      }
+    });
+    var svg = '<svg viewBox="0 0 ' + W + " " + H + '" class="cal-chart" aria-hidden="true" focusable="false">' +
+      '<line class="axis" x1="' + L0 + '" y1="' + y(hi) + '" x2="' + (W - R0) + '" y2="' + y(hi) + '"/>' +
+      '<line class="axis" x1="' + L0 + '" y1="' + y(lo) + '" x2="' + (W - R0) + '" y2="' + y(lo) + '"/>' +
+      '<text x="' + (L0 - 4) + '" y="' + (Number(y(hi)) + 4) + '" text-anchor="end">' + hi + "</text>" +
+      '<text x="' + (L0 - 4) + '" y="' + (Number(y(lo)) + 4) + '" text-anchor="end">' + lo + "</text>" +
+      '<polyline class="p90" points="' + pts(p90) + '"/>' +
+      '<polyline class="p50" points="' + pts(p50) + '"/>' + ticks + "</svg>";
+    var fig = el("figure", { "class": "cal-figure" });
+    fig.innerHTML = svg;
+    var summary = "P50 " + num(Math.min.apply(null, p50), 1) + "–" + num(Math.max.apply(null, p50), 1) +
+                  " days, P90 " + num(Math.min.apply(null, p90), 1) + "–" +
+                  num(Math.max.apply(null, p90), 1) + " days over the year.";
+    fig.appendChild(el("figcaption", {}, [
+      el("span", { "class": "key p50" }), "P50 ", el("span", { "class": "key p90" }), "P90 (days). ",
+      summary
+    ]));
+    return fig;
+  }
+  function renderCalendar(data) {
+    var box = $("calendar");
+    box.textContent = "";
+    var entries = data.departures || [];
+    if (!entries.length) {
+      box.appendChild(el("p", { "class": "hint", text: "No departure in " + data.year + " has a route." }));
+      return;
+    }
+    box.appendChild(el("p", { "class": "hint", text: data.origin + " → " + data.destination + ", " +
+      data.year + ", best " + data.objective + " route for each departure." }));
+    var fig = calendarChart(entries);
+    if (fig) { box.appendChild(fig); }
+    var table = el("table", { "class": "calendar-table" });
+    table.appendChild(el("caption", { "class": "visually-hidden",
+                                      text: "Best route by departure date in " + data.year }));
+    table.appendChild(el("thead", {}, [el("tr", {}, [
+      el("th", { scope: "col", text: "Departs" }), el("th", { scope: "col", text: "Corridor" }),
+      el("th", { scope: "col", "class": "num", text: "P50 d" }),
+      el("th", { scope: "col", "class": "num", text: "P90 d" }),
+      el("th", { scope: "col", "class": "num", text: "USD" })
+    ])]));
+    var body = el("tbody"), prev = null;
+    entries.forEach(function (e) {
+      var changed = prev !== null && e.corridor !== prev;
+      prev = e.corridor;
+      body.appendChild(el("tr", changed ? { "class": "changed" } : {}, [
+        el("td", { "class": "nowrap", text: (e.depart || "").slice(0, 10) }),
+        el("td", { title: e.corridor, text: shortCorridor(e.corridor) + (changed ? " (changes)" : "") }),
+        el("td", { "class": "num", text: days(e.p50_h) }),
+        el("td", { "class": "num", text: days(e.p90_h) }),
+        el("td", { "class": "num", text: num(e.cost_usd) })
+      ]));
+    });
+    table.appendChild(body);
+    box.appendChild(el("div", { "class": "table-wrap cal-wrap", tabindex: "0", role: "region",
+                                "aria-label": "Calendar table (scrolls)" }, [table]));
+  }
+
+  $("calendar-btn").addEventListener("click", function () {
+    if (!state.request) { setStatus("Plan a route first.", "error"); return; }
+    var req = state.request;
+    var btn = $("calendar-btn");
+    busy(true, btn, "Working out the year…");
+    setStatus("Planning a route for each departure of the year…", "loading");
+    api("POST", "/calendar", { origin: req.origin, destination: req.destination, cargo: req.cargo,
+                               optimize: req.optimize, year: calendarYear(req), step: "month",
+                               draws: 500 })
+      .then(function (data) {
+        renderCalendar(data);
+        setStatus("Calendar ready: " + (data.departures || []).length + " departures.", "ok");
+        busy(false, btn, "Refresh the calendar");
+      })
+      .catch(function (err) { setStatus(err.message, "error"); busy(false, btn, "Show the year's calendar"); });
+  });
+
   // ---------- route form ----------
   $("dl-geojson").addEventListener("click", function () {
     var route = state.routes[state.shown];
@@ -440,6 +553,7 @@
         });
       }
       $("compare").textContent = "";
+      clearCalendar();
       show(best);
       setStatus(state.routes.length > 1 ? state.routes.length + " alternatives found." : "Route found.", "ok");
     }).catch(function (err) {
