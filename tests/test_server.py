@@ -533,3 +533,16 @@ def test_region_compare_with_a_library_scenario(region_client):
     baseline, year_round = answer.json()["cases"]
     assert "khunjerab" not in baseline["route"]["crossings"]
     assert "khunjerab" in year_round["route"]["crossings"]
+
+
+def test_app_can_start_twice():
+    """After a shutdown (a test client closed, a restart) the store opens again."""
+    app = create_app(db=":memory:", token="t")
+    with TestClient(app):
+        pass
+    with TestClient(app) as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/scenarios").status_code == 200
+        assert client.put("/scenarios/x", headers={"Authorization": "Bearer t"},
+                          json={"title": "X", "modifications": [
+                              {"type": "value_of_time", "pct_per_day": 0.5}]}).status_code == 201

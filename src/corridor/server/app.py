@@ -89,10 +89,16 @@ def create_app(
     state = ServerState(network=network, store=store, limits=limits, token=token or None,
                         library={s.name: s for s in list_scenarios()})
 
+    opened = [True]  # the store opened above is live until the first shutdown
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not opened[0]:  # the app is started again after a shutdown: reopen the store
+            state.store = open_store(db)
+            opened[0] = True
         yield
-        store.close()
+        state.store.close()
+        opened[0] = False
 
     # FastAPI's /docs and /redoc pages load their scripts from a CDN; corridor must work
     # offline, so they are off. The schema is at /openapi.json.
@@ -101,7 +107,9 @@ def create_app(
     app.state.corridor = state
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
-    errors = {422: {"model": ErrorResponse, "description": "The request is invalid; "
+    errors = {400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
+              413: {"model": ErrorResponse, "description": "The body is too large."},
+              422: {"model": ErrorResponse, "description": "The request is invalid; "
                                                            "`problems` lists why."},
               500: {"model": ErrorResponse, "description": "An unexpected server error."}}
     for router in (queries.router, scenarios.router, meta.router):
