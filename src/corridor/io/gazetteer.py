@@ -8,6 +8,7 @@ punctuation, so ``Alma-Ata``, ``alma ata`` and ``Алма-Ата`` find the same
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
@@ -108,6 +109,7 @@ def _cities(countries: frozenset[str]) -> tuple[City, ...]:
 class _Index:
     exact: dict[str, list[Match]]
     keys: tuple[str, ...]
+    sorted_keys: tuple[str, ...] = ()
 
 
 _INDEXES: dict[tuple[str, bool], _Index] = {}
@@ -163,7 +165,7 @@ def _index(network: Network, *, cities: bool = True) -> _Index:
         for label in (city.name, *city.aliases):
             add(label, Match("city", city.place_id, city.name, city.country,
                              f"city, pop. {city.population:,}", label, 100.0, city=city))
-    index = _Index(exact, tuple(exact))
+    index = _Index(exact, tuple(exact), tuple(sorted(exact)))
     _INDEXES[(network.content_hash, cities)] = index
     return index
 
@@ -182,9 +184,10 @@ def _close_keys(key: str, keys: tuple[str, ...], limit: int) -> list[tuple[str, 
     """Fuzzy matches of ``key``, ignoring much shorter names that only match a fragment."""
     from rapidfuzz import fuzz, process
 
-    hits = process.extract(key, keys, scorer=fuzz.WRatio, limit=limit * 4)
-    return [(k, float(score)) for k, score, _ in hits if len(k) * 2 >= len(key)
-            and len(key) * 3 >= len(k)][:limit]
+    # Only names of a comparable length can match (and scoring the rest is most of the cost).
+    window = [k for k in keys if len(k) * 2 >= len(key) and len(key) * 3 >= len(k)]
+    hits = process.extract(key, window, scorer=fuzz.ratio, limit=limit, score_cutoff=60)
+    return [(k, float(score)) for k, score, _ in hits]
 
 
 def find_places(query: str, network: Network, *, limit: int = 10) -> list[Match]:
@@ -216,7 +219,14 @@ def find_places(query: str, network: Network, *, limit: int = 10) -> list[Match]
             )
 
     take(index.exact.get(key, []), 100.0, query)
-    prefixed = sorted((k for k in index.keys if k.startswith(key) and k != key), key=len)
+    start = bisect.bisect_left(index.sorted_keys, key)
+    prefixed = []
+    for k in index.sorted_keys[start:]:
+        if not k.startswith(key):
+            break
+        if k != key:
+            prefixed.append(k)
+    prefixed.sort(key=len)
     for k in prefixed:
         take(index.exact[k], 90.0, k)
     if len(results) < limit:
