@@ -366,3 +366,53 @@ def test_a_dropped_connection_is_reopened(cluster, pg_url):
     assert store.count() == 1  # … and the next one reconnects
     assert store.check().startswith("postgresql ")
     store.close()
+
+
+# --------------------------------------------------------------------------- named analyses
+
+ROUTE = {"origin": "alpha", "destination": "gamma", "depart": "2026-07-15", "draws": 0}
+
+
+def test_analyses_round_trip_through_the_api(pg_url, tiny_dir):
+    client = TestClient(create_app(network_dir=tiny_dir, db=pg_url,
+                                   limits=Limits(max_saved_analyses=2)))
+    created = client.put("/analyses/alpha-gamma", json={"kind": "route", "title": "A–G\x00",
+                                                        "request": ROUTE})
+    assert created.status_code == 201
+    first = created.json()
+    assert first["request"] == ROUTE and first["title"] == "A–G\x00"
+    assert client.get("/analyses/alpha-gamma").json() == first
+    assert client.post("/analyses/alpha-gamma/run").json() == client.post(
+        "/route", json=ROUTE).json()
+    replaced = client.put("/analyses/alpha-gamma", json={"kind": "route", "title": "AG",
+                                                         "request": {**ROUTE, "draws": 5}})
+    assert replaced.status_code == 200 and replaced.json()["request"]["draws"] == 5
+    assert replaced.json()["created_at"] == first["created_at"]
+    assert client.put("/analyses/a-1", json={"kind": "route", "request": ROUTE}
+                      ).status_code == 201
+    full = client.put("/analyses/a-2", json={"kind": "route", "request": ROUTE})
+    assert full.status_code == 409 and full.json()["error"] == "store_full"
+    bad = client.put("/analyses/a-3", json={"kind": "route", "request": {"origin": "x"}})
+    assert bad.status_code == 422
+    assert [a["name"] for a in client.get("/analyses").json()["analyses"]] == [
+        "a-1", "alpha-gamma"]
+    assert client.delete("/analyses/alpha-gamma").status_code == 204
+    assert client.get("/analyses/alpha-gamma").status_code == 404
+    assert client.delete("/analyses/alpha-gamma").status_code == 404
+    # a separate table: the scenarios are untouched
+    store = PostgresStore(pg_url)
+    assert store.count() == 0 and store.count_analyses() == 1
+    store.close()
+
+
+def test_analyses_persist_across_apps(pg_url, tiny_dir):
+    with TestClient(create_app(network_dir=tiny_dir, db=pg_url)) as first:
+        assert first.put("/analyses/a1", json={"kind": "route", "request": ROUTE}
+                         ).status_code == 201
+    second = TestClient(create_app(network_dir=tiny_dir, db=pg_url))
+    saved = second.get("/analyses/a1")
+    assert saved.status_code == 200 and saved.json()["request"] == ROUTE
+    assert second.post("/analyses/a1/run").json()["crossings"] == ["pass"]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT name, kind FROM corridor_analyses").fetchall() == [
+            ("a1", "route")]

@@ -23,8 +23,8 @@ Plan, compare and stress-test freight routes between Pakistan and Central Asia.
 Every endpoint calls the same public function as the `corridor` command line, and answers
 with the same JSON (`corridor route --json` is `POST /route`). Errors are JSON:
 `{"error": code, "message": sentence}`, with `problems` or `suggestions` when there are
-some. Reads are open; saving or deleting scenarios needs `Authorization: Bearer <token>`
-when the server has a token. Requests are bounded (body size, Monte Carlo draws, pairs,
+some. Reads (and running saved analyses) are open; saving or deleting scenarios and named
+analyses needs `Authorization: Bearer <token>` when the server has a token. Requests are bounded (body size, Monte Carlo draws, pairs,
 alternatives, scenarios per comparison): see `GET /version` for this server's limits.
 """
 
@@ -32,6 +32,8 @@ TAGS = [
     {"name": "queries", "description": "Routes, alternatives, calendars, comparisons, "
                                        "criticality, place search and the network map."},
     {"name": "scenarios", "description": "The scenario library and saved scenarios."},
+    {"name": "analyses", "description": "Named, saved requests to the query endpoints, "
+                                        "re-run by name."},
     {"name": "meta", "description": "Health and versions."},
 ]
 
@@ -80,7 +82,7 @@ def create_app(
     """
     from corridor import __version__, list_scenarios, load_network
     from corridor.server.models import ErrorResponse
-    from corridor.server.routers import meta, queries, scenarios
+    from corridor.server.routers import analyses, meta, queries, scenarios
     from corridor.server.store import open_store
 
     limits = limits if limits is not None else Limits()
@@ -112,7 +114,7 @@ def create_app(
               422: {"model": ErrorResponse, "description": "The request is invalid; "
                                                            "`problems` lists why."},
               500: {"model": ErrorResponse, "description": "An unexpected server error."}}
-    for router in (queries.router, scenarios.router, meta.router):
+    for router in (queries.router, scenarios.router, analyses.router, meta.router):
         app.include_router(router, responses=errors)
     _mount_web_map(app)
     return app

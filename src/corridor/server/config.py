@@ -38,6 +38,8 @@ class Limits:
         Most hits one ``/places`` search returns (50).
     max_saved_scenarios
         Most scenarios the store may hold (1,000); saving a new one past it gets 409.
+    max_saved_analyses
+        Most named analyses the store may hold (1,000); saving a new one past it gets 409.
 
     Examples
     --------
@@ -56,6 +58,7 @@ class Limits:
     max_scenarios: int = 8
     max_places: int = 50
     max_saved_scenarios: int = 1000
+    max_saved_analyses: int = 1000
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

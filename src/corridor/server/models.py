@@ -17,6 +17,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
     "AlternativesResponse",
+    "AnalysisIn",
+    "AnalysisInfo",
+    "AnalysisList",
+    "AnalysisOut",
     "CalendarRequest",
     "CalendarResponse",
     "CompareRequest",
@@ -419,3 +423,38 @@ class ScenarioList(BaseModel):
 
 class ScenarioOut(ScenarioInfo):
     scenario: dict[str, Any] = Field(description="The scenario body, as accepted by PUT.")
+
+
+AnalysisKind = Literal["route", "calendar", "compare", "critical"]
+
+
+class AnalysisIn(_Request):
+    """A named analysis to save: which query endpoint, a title, and the request body."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "kind": "compare", "title": "Lahore–Almaty, customs cooperation, January",
+        "request": {"origin": "Lahore", "destination": "Almaty", "depart": "2027-01-15",
+                    "scenarios": ["customs-cooperation"], "draws": 2000}}]})
+
+    kind: AnalysisKind = Field(description="The query endpoint it runs: `route` (POST "
+                                           "/route), `calendar`, `compare` or `critical`.")
+    title: str = Field("", max_length=200, description="A title for people.")
+    request: dict[str, Any] = Field(description="The body for that endpoint, validated as "
+                                                "it would be there (limits included).")
+
+
+class AnalysisInfo(BaseModel):
+    name: str
+    kind: AnalysisKind
+    title: str
+    created_at: str
+    updated_at: str
+
+
+class AnalysisList(BaseModel):
+    analyses: list[AnalysisInfo]
+
+
+class AnalysisOut(AnalysisInfo):
+    request: dict[str, Any] = Field(description="The stored request body, as the endpoint "
+                                                "of `kind` accepts it.")

@@ -1,4 +1,4 @@
-"""The scenario store: saved scenarios, in SQLite or PostgreSQL.
+"""The scenario store: saved scenarios and named analyses, in SQLite or PostgreSQL.
 
 The store keeps plain data (a name, a title, a JSON body); validating a scenario is the
 caller's job (:func:`corridor.model.scenario.parse_scenario` and
@@ -6,9 +6,14 @@ caller's job (:func:`corridor.model.scenario.parse_scenario` and
 every write is one ``BEGIN IMMEDIATE … COMMIT`` transaction: when a write method returns,
 the change is on disk, and a crash or kill during a write leaves the previous state.
 
-:class:`PostgresStore` has the same methods, semantics and errors over one PostgreSQL table
-(``open_store("postgresql://…")``); every write is one transaction, committed with
-``synchronous_commit=on`` before the method returns.
+Named analyses (a saved request to a query endpoint: a kind, a title and the request's
+JSON) live in a second table, ``analyses``, with the same rules (``put_analysis``,
+``get_analysis``, ``list_analyses``, ``delete_analysis``); validating the request is the
+caller's job too.
+
+:class:`PostgresStore` has the same methods, semantics and errors over two PostgreSQL tables
+(``corridor_scenarios`` and ``corridor_analyses``; ``open_store("postgresql://…")``); every
+write is one transaction, committed with ``synchronous_commit=on`` before the method returns.
 
 >>> store = open_store(":memory:")
 >>> store.put("torkham-12h", {"name": "torkham-12h"}, title="Torkham in 12 h",
@@ -18,6 +23,10 @@ True
 ['torkham-12h']
 >>> store.delete("torkham-12h"), store.get("torkham-12h")
 (True, None)
+>>> store.put_analysis("lahore-almaty", "route", {"origin": "Lahore"}, title="")
+True
+>>> [(a.name, a.kind) for a in store.list_analyses()]
+[('lahore-almaty', 'route')]
 >>> store.close()
 """
 
@@ -35,7 +44,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = ["PostgresStore", "SQLiteStore", "Store", "StoreConnectionError", "StoreFullError",
-           "StoredScenario", "open_store"]
+           "StoredAnalysis", "StoredScenario", "open_store"]
 
 SCHEMA_VERSION = 1
 
@@ -50,6 +59,40 @@ CREATE TABLE IF NOT EXISTS scenarios (
     updated_at TEXT NOT NULL
 )
 """
+
+_ANALYSES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS analyses (
+    name TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    request TEXT NOT NULL,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
+_ANALYSIS_COLUMNS = "name, kind, request, title, created_at, updated_at"
+
+
+@dataclass(frozen=True)
+class StoredAnalysis:
+    """A named analysis: its name, kind (``route``, ``calendar``, ``compare`` or
+    ``critical``), the request's JSON, title and timestamps (ISO 8601, UTC)."""
+
+    name: str
+    kind: str
+    request: dict[str, Any]
+    title: str
+    created_at: str
+    updated_at: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _full(count: int, what: str) -> StoreFullError:
+    return StoreFullError(f"the store holds {count:,} {what}, its limit; delete one before "
+                          "saving another")
 
 
 @dataclass(frozen=True)
@@ -110,6 +153,7 @@ class SQLiteStore:
         self._conn.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
         with self._transaction() as conn:
             conn.execute(_SCHEMA)
+            conn.execute(_ANALYSES_SCHEMA)
             if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -187,6 +231,53 @@ class SQLiteStore:
         with self._transaction() as conn:
             return conn.execute("DELETE FROM scenarios WHERE name = ?", (name,)).rowcount > 0
 
+    # ----------------------------------------------------------------- named analyses
+
+    def count_analyses(self) -> int:
+        """How many analyses are saved."""
+        return self._read("SELECT count(*) FROM analyses")[0][0]
+
+    def list_analyses(self) -> list[StoredAnalysis]:
+        """Every saved analysis, by name."""
+        return [_analysis_row(r) for r in self._read(
+            f"SELECT {_ANALYSIS_COLUMNS} FROM analyses ORDER BY name")]
+
+    def get_analysis(self, name: str) -> StoredAnalysis | None:
+        """The analysis saved under ``name``, or ``None``."""
+        rows = self._read(f"SELECT {_ANALYSIS_COLUMNS} FROM analyses WHERE name = ?", (name,))
+        return _analysis_row(rows[0]) if rows else None
+
+    def put_analysis(self, name: str, kind: str, request: dict[str, Any], *, title: str,
+                     max_count: int | None = None) -> bool:
+        """Save (or replace) an analysis; True when it is new.
+
+        Raises
+        ------
+        StoreFullError
+            When ``max_count`` analyses are saved already and ``name`` is a new one.
+        """
+        now = _now()
+        text = json.dumps(request, ensure_ascii=False, sort_keys=True)
+        with self._transaction() as conn:
+            exists = conn.execute("SELECT 1 FROM analyses WHERE name = ?",
+                                  (name,)).fetchone() is not None
+            if not exists and max_count is not None:
+                count = conn.execute("SELECT count(*) FROM analyses").fetchone()[0]
+                if count >= max_count:
+                    raise _full(count, "analyses")
+            conn.execute(
+                f"INSERT INTO analyses ({_ANALYSIS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, "
+                "request = excluded.request, title = excluded.title, "
+                "updated_at = excluded.updated_at",
+                (name, kind, text, title, now, now))
+        return not exists
+
+    def delete_analysis(self, name: str) -> bool:
+        """Delete a saved analysis; False when there was none."""
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM analyses WHERE name = ?", (name,)).rowcount > 0
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -215,6 +306,17 @@ CREATE TABLE IF NOT EXISTS corridor_scenarios (
 )
 """
 _PG_COLUMNS = "name, title, description, digest, body, created_at, updated_at"
+# title as a JSON string, request as JSON text, as for scenarios
+_PG_ANALYSES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS corridor_analyses (
+    name TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    request TEXT NOT NULL,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
 # Serialises schema creation across processes (CREATE TABLE IF NOT EXISTS races otherwise).
 _PG_SCHEMA_LOCK = 0x636F7272  # "corr"
 
@@ -257,6 +359,7 @@ class PostgresStore:
         with self._transaction(write=False) as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (_PG_SCHEMA_LOCK,))
             cur.execute(_PG_SCHEMA)
+            cur.execute(_PG_ANALYSES_SCHEMA)
 
     def __repr__(self) -> str:
         return f"<PostgresStore {_redact(self.url)!r}>"
@@ -288,9 +391,10 @@ class PostgresStore:
         return conn
 
     @contextmanager
-    def _transaction(self, *, write: bool = True) -> Iterator[Any]:
+    def _transaction(self, *, write: bool = True,
+                     table: str = "corridor_scenarios") -> Iterator[Any]:
         """One transaction, committed on exit (before a write method returns), rolled back
-        on error; a write first locks out other writers."""
+        on error; a write first locks out other writers of ``table``."""
         with self._lock:
             if self._conn is None or self._conn.closed or self._conn.broken:
                 if self._conn is not None:
@@ -301,7 +405,8 @@ class PostgresStore:
             try:
                 with conn.transaction(), conn.cursor() as cur:
                     if write:
-                        cur.execute("LOCK TABLE corridor_scenarios IN SHARE ROW EXCLUSIVE MODE")
+                        # a constant of this module, never a caller's value
+                        cur.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
                     yield cur
             except self._psycopg.OperationalError:
                 if conn.broken:
@@ -376,6 +481,57 @@ class PostgresStore:
             cur.execute("DELETE FROM corridor_scenarios WHERE name = %s", (name,))
             return cur.rowcount > 0
 
+    # ----------------------------------------------------------------- named analyses
+
+    def count_analyses(self) -> int:
+        """How many analyses are saved."""
+        return self._read("SELECT count(*) FROM corridor_analyses")[0][0]
+
+    def list_analyses(self) -> list[StoredAnalysis]:
+        """Every saved analysis, by name."""
+        return [_pg_analysis_row(r) for r in self._read(
+            f"SELECT {_ANALYSIS_COLUMNS} FROM corridor_analyses ORDER BY name COLLATE \"C\"")]
+
+    def get_analysis(self, name: str) -> StoredAnalysis | None:
+        """The analysis saved under ``name``, or ``None``."""
+        rows = self._read(f"SELECT {_ANALYSIS_COLUMNS} FROM corridor_analyses "
+                          "WHERE name = %s", (name,))
+        return _pg_analysis_row(rows[0]) if rows else None
+
+    def put_analysis(self, name: str, kind: str, request: dict[str, Any], *, title: str,
+                     max_count: int | None = None) -> bool:
+        """Save (or replace) an analysis; True when it is new.
+
+        Raises
+        ------
+        StoreFullError
+            When ``max_count`` analyses are saved already and ``name`` is a new one.
+        """
+        now = _now()
+        text = json.dumps(request, ensure_ascii=False, sort_keys=True)
+        title = json.dumps(title, ensure_ascii=False)
+        with self._transaction(table="corridor_analyses") as cur:
+            cur.execute("SELECT 1 FROM corridor_analyses WHERE name = %s", (name,))
+            exists = cur.fetchone() is not None
+            if not exists and max_count is not None:
+                cur.execute("SELECT count(*) FROM corridor_analyses")
+                count = cur.fetchone()[0]
+                if count >= max_count:
+                    raise _full(count, "analyses")
+            cur.execute(
+                f"INSERT INTO corridor_analyses ({_ANALYSIS_COLUMNS}) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
+                "kind = excluded.kind, request = excluded.request, title = excluded.title, "
+                "updated_at = excluded.updated_at",
+                (name, kind, text, title, now, now))
+        return not exists
+
+    def delete_analysis(self, name: str) -> bool:
+        """Delete a saved analysis; False when there was none."""
+        with self._transaction(table="corridor_analyses") as cur:
+            cur.execute("DELETE FROM corridor_analyses WHERE name = %s", (name,))
+            return cur.rowcount > 0
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
@@ -396,3 +552,13 @@ def _pg_row(row: tuple) -> StoredScenario:
     name, title, description, digest, body, created, updated = row
     return StoredScenario(name, json.loads(title), json.loads(description), digest,
                           json.loads(body), created, updated)
+
+
+def _analysis_row(row: tuple) -> StoredAnalysis:
+    name, kind, request, title, created, updated = row
+    return StoredAnalysis(name, kind, json.loads(request), title, created, updated)
+
+
+def _pg_analysis_row(row: tuple) -> StoredAnalysis:
+    name, kind, request, title, created, updated = row
+    return StoredAnalysis(name, kind, json.loads(request), json.loads(title), created, updated)
