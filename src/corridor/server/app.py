@@ -24,8 +24,9 @@ Every endpoint calls the same public function as the `corridor` command line, an
 with the same JSON (`corridor route --json` is `POST /route`). Errors are JSON:
 `{"error": code, "message": sentence}`, with `problems` or `suggestions` when there are
 some. Reads (and running saved analyses) are open; saving or deleting scenarios and named
-analyses needs `Authorization: Bearer <token>` when the server has a token. Requests are bounded (body size, Monte Carlo draws, pairs,
-alternatives, scenarios per comparison): see `GET /version` for this server's limits.
+analyses needs `Authorization: Bearer <token>` when the server has a token. Requests are
+bounded (body size, Monte Carlo draws, pairs, alternatives, scenarios per comparison): see
+`GET /version` for this server's limits.
 """
 
 TAGS = [
