@@ -37,7 +37,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,7 +132,152 @@ def open_store(db: str | Path) -> Store:
     return SQLiteStore(text)
 
 
-class SQLiteStore:
+_SCENARIO_COLUMNS = "name, title, description, digest, body, created_at, updated_at"
+
+
+class _SqlStore:
+    """The scenario and analysis methods both stores share, written once.
+
+    A subclass supplies the real differences: the parameter placeholder (``_P``), the two
+    table names (``_SCENARIOS``, ``_ANALYSES``; module constants, never a caller's value),
+    the ``ORDER BY`` collation (``_COLLATE``), how titles and descriptions are stored
+    (``_encode_text`` / ``_decode_text``), and the primitives ``_transaction(table=…)``
+    (one write transaction, committed before it exits, yielding an object whose
+    ``execute(sql, params)`` returns a cursor) and ``_read(sql, params)``.
+    """
+
+    _P = "?"
+    _SCENARIOS = "scenarios"
+    _ANALYSES = "analyses"
+    _COLLATE = ""
+
+    def _transaction(self, *, table: str) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    @staticmethod
+    def _encode_text(value: str) -> str:
+        return value
+
+    @staticmethod
+    def _decode_text(value: str) -> str:
+        return value
+
+    def _values(self, n: int) -> str:
+        return ", ".join([self._P] * n)
+
+    def _scenario_row(self, row: tuple) -> StoredScenario:
+        name, title, description, digest, body, created, updated = row
+        return StoredScenario(name, self._decode_text(title), self._decode_text(description),
+                              digest, json.loads(body), created, updated)
+
+    def _analysis_row(self, row: tuple) -> StoredAnalysis:
+        name, kind, request, title, created, updated = row
+        return StoredAnalysis(name, kind, json.loads(request), self._decode_text(title),
+                              created, updated)
+
+    def _put_row(self, table: str, columns: str, name: str, values: tuple, updates: str,
+                 max_count: int | None, what: str) -> bool:
+        """Insert or replace the row ``name`` of ``table`` in one write transaction; True
+        when it is new. Raises StoreFullError when ``max_count`` rows exist and it is new."""
+        p = self._P
+        with self._transaction(table=table) as conn:
+            exists = conn.execute(f"SELECT 1 FROM {table} WHERE name = {p}",
+                                  (name,)).fetchone() is not None
+            if not exists and max_count is not None:
+                count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                if count >= max_count:
+                    raise _full(count, what)
+            conn.execute(
+                f"INSERT INTO {table} ({columns}) VALUES ({self._values(len(values) + 1)}) "
+                f"ON CONFLICT (name) DO UPDATE SET {updates}", (name, *values))
+        return not exists
+
+    def _delete_row(self, table: str, name: str) -> bool:
+        with self._transaction(table=table) as conn:
+            return conn.execute(f"DELETE FROM {table} WHERE name = {self._P}",
+                                (name,)).rowcount > 0
+
+    def count(self) -> int:
+        """How many scenarios are saved."""
+        return self._read(f"SELECT count(*) FROM {self._SCENARIOS}")[0][0]
+
+    def list(self) -> list[StoredScenario]:
+        """Every saved scenario, by name."""
+        return [self._scenario_row(r) for r in self._read(
+            f"SELECT {_SCENARIO_COLUMNS} FROM {self._SCENARIOS} ORDER BY name{self._COLLATE}")]
+
+    def get(self, name: str) -> StoredScenario | None:
+        """The scenario saved under ``name``, or ``None``."""
+        rows = self._read(f"SELECT {_SCENARIO_COLUMNS} FROM {self._SCENARIOS} "
+                          f"WHERE name = {self._P}", (name,))
+        return self._scenario_row(rows[0]) if rows else None
+
+    def put(self, name: str, body: dict[str, Any], *, title: str, description: str,
+            digest: str, max_count: int | None = None) -> bool:
+        """Save (or replace) a scenario; True when it is new.
+
+        Raises
+        ------
+        StoreFullError
+            When ``max_count`` scenarios are saved already and ``name`` is a new one.
+        """
+        now = _now()
+        text = json.dumps(body, ensure_ascii=False, sort_keys=True)
+        return self._put_row(
+            self._SCENARIOS, _SCENARIO_COLUMNS, name,
+            (self._encode_text(title), self._encode_text(description), digest, text, now,
+             now),
+            "title = excluded.title, description = excluded.description, "
+            "digest = excluded.digest, body = excluded.body, "
+            "updated_at = excluded.updated_at", max_count, "scenarios")
+
+    def delete(self, name: str) -> bool:
+        """Delete a saved scenario; False when there was none."""
+        return self._delete_row(self._SCENARIOS, name)
+
+    # ----------------------------------------------------------------- named analyses
+
+    def count_analyses(self) -> int:
+        """How many analyses are saved."""
+        return self._read(f"SELECT count(*) FROM {self._ANALYSES}")[0][0]
+
+    def list_analyses(self) -> list[StoredAnalysis]:
+        """Every saved analysis, by name."""
+        return [self._analysis_row(r) for r in self._read(
+            f"SELECT {_ANALYSIS_COLUMNS} FROM {self._ANALYSES} ORDER BY name{self._COLLATE}")]
+
+    def get_analysis(self, name: str) -> StoredAnalysis | None:
+        """The analysis saved under ``name``, or ``None``."""
+        rows = self._read(f"SELECT {_ANALYSIS_COLUMNS} FROM {self._ANALYSES} "
+                          f"WHERE name = {self._P}", (name,))
+        return self._analysis_row(rows[0]) if rows else None
+
+    def put_analysis(self, name: str, kind: str, request: dict[str, Any], *, title: str,
+                     max_count: int | None = None) -> bool:
+        """Save (or replace) an analysis; True when it is new.
+
+        Raises
+        ------
+        StoreFullError
+            When ``max_count`` analyses are saved already and ``name`` is a new one.
+        """
+        now = _now()
+        text = json.dumps(request, ensure_ascii=False, sort_keys=True)
+        return self._put_row(
+            self._ANALYSES, _ANALYSIS_COLUMNS, name,
+            (kind, text, self._encode_text(title), now, now),
+            "kind = excluded.kind, request = excluded.request, title = excluded.title, "
+            "updated_at = excluded.updated_at", max_count, "analyses")
+
+    def delete_analysis(self, name: str) -> bool:
+        """Delete a saved analysis; False when there was none."""
+        return self._delete_row(self._ANALYSES, name)
+
+
+class SQLiteStore(_SqlStore):
     """Saved scenarios in one SQLite database (a file, or ``":memory:"``).
 
     One connection serves every thread, behind a lock; SQLite serialises writers anyway,
@@ -161,8 +306,9 @@ class SQLiteStore:
         return f"<SQLiteStore {self.path!r} ({self.journal_mode})>"
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; committed (durably) on exit, rolled back on error."""
+    def _transaction(self, *, table: str | None = None) -> Iterator[sqlite3.Connection]:
+        """One write transaction; committed (durably) on exit, rolled back on error.
+        (``BEGIN IMMEDIATE`` locks the whole database, so ``table`` is not needed.)"""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -179,104 +325,8 @@ class SQLiteStore:
 
     def check(self) -> str:
         """Raise if the database cannot be read; else a short description for /health."""
-        self._read("SELECT count(*) FROM scenarios")
+        self._read(f"SELECT count(*) FROM {self._SCENARIOS}")
         return f"sqlite ({self.journal_mode})"
-
-    def count(self) -> int:
-        """How many scenarios are saved."""
-        return self._read("SELECT count(*) FROM scenarios")[0][0]
-
-    def list(self) -> list[StoredScenario]:
-        """Every saved scenario, by name."""
-        return [_row(r) for r in self._read(
-            "SELECT name, title, description, digest, body, created_at, updated_at "
-            "FROM scenarios ORDER BY name")]
-
-    def get(self, name: str) -> StoredScenario | None:
-        """The scenario saved under ``name``, or ``None``."""
-        rows = self._read("SELECT name, title, description, digest, body, created_at, "
-                          "updated_at FROM scenarios WHERE name = ?", (name,))
-        return _row(rows[0]) if rows else None
-
-    def put(self, name: str, body: dict[str, Any], *, title: str, description: str,
-            digest: str, max_count: int | None = None) -> bool:
-        """Save (or replace) a scenario; True when it is new.
-
-        Raises
-        ------
-        StoreFullError
-            When ``max_count`` scenarios are saved already and ``name`` is a new one.
-        """
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        text = json.dumps(body, ensure_ascii=False, sort_keys=True)
-        with self._transaction() as conn:
-            exists = conn.execute("SELECT 1 FROM scenarios WHERE name = ?",
-                                  (name,)).fetchone() is not None
-            if not exists and max_count is not None:
-                count = conn.execute("SELECT count(*) FROM scenarios").fetchone()[0]
-                if count >= max_count:
-                    raise StoreFullError(f"the store holds {count:,} scenarios, its limit; "
-                                         "delete one before saving another")
-            conn.execute(
-                "INSERT INTO scenarios (name, title, description, digest, body, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
-                "title = excluded.title, description = excluded.description, "
-                "digest = excluded.digest, body = excluded.body, "
-                "updated_at = excluded.updated_at",
-                (name, title, description, digest, text, now, now))
-        return not exists
-
-    def delete(self, name: str) -> bool:
-        """Delete a saved scenario; False when there was none."""
-        with self._transaction() as conn:
-            return conn.execute("DELETE FROM scenarios WHERE name = ?", (name,)).rowcount > 0
-
-    # ----------------------------------------------------------------- named analyses
-
-    def count_analyses(self) -> int:
-        """How many analyses are saved."""
-        return self._read("SELECT count(*) FROM analyses")[0][0]
-
-    def list_analyses(self) -> list[StoredAnalysis]:
-        """Every saved analysis, by name."""
-        return [_analysis_row(r) for r in self._read(
-            f"SELECT {_ANALYSIS_COLUMNS} FROM analyses ORDER BY name")]
-
-    def get_analysis(self, name: str) -> StoredAnalysis | None:
-        """The analysis saved under ``name``, or ``None``."""
-        rows = self._read(f"SELECT {_ANALYSIS_COLUMNS} FROM analyses WHERE name = ?", (name,))
-        return _analysis_row(rows[0]) if rows else None
-
-    def put_analysis(self, name: str, kind: str, request: dict[str, Any], *, title: str,
-                     max_count: int | None = None) -> bool:
-        """Save (or replace) an analysis; True when it is new.
-
-        Raises
-        ------
-        StoreFullError
-            When ``max_count`` analyses are saved already and ``name`` is a new one.
-        """
-        now = _now()
-        text = json.dumps(request, ensure_ascii=False, sort_keys=True)
-        with self._transaction() as conn:
-            exists = conn.execute("SELECT 1 FROM analyses WHERE name = ?",
-                                  (name,)).fetchone() is not None
-            if not exists and max_count is not None:
-                count = conn.execute("SELECT count(*) FROM analyses").fetchone()[0]
-                if count >= max_count:
-                    raise _full(count, "analyses")
-            conn.execute(
-                f"INSERT INTO analyses ({_ANALYSIS_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, "
-                "request = excluded.request, title = excluded.title, "
-                "updated_at = excluded.updated_at",
-                (name, kind, text, title, now, now))
-        return not exists
-
-    def delete_analysis(self, name: str) -> bool:
-        """Delete a saved analysis; False when there was none."""
-        with self._transaction() as conn:
-            return conn.execute("DELETE FROM analyses WHERE name = ?", (name,)).rowcount > 0
 
     def close(self) -> None:
         with self._lock:
@@ -305,7 +355,6 @@ CREATE TABLE IF NOT EXISTS corridor_scenarios (
     updated_at TEXT NOT NULL
 )
 """
-_PG_COLUMNS = "name, title, description, digest, body, created_at, updated_at"
 # title as a JSON string, request as JSON text, as for scenarios
 _PG_ANALYSES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS corridor_analyses (
@@ -334,7 +383,7 @@ def _redact(url: str) -> str:
         return url.split("://", 1)[0] + "://…"
 
 
-class PostgresStore:
+class PostgresStore(_SqlStore):
     """Saved scenarios in one PostgreSQL table, ``corridor_scenarios`` (created when missing).
 
     One connection serves every thread, behind a lock, and is reopened when the server
@@ -343,6 +392,19 @@ class PostgresStore:
     other processes queue (for up to ``timeout_s``) and the ``max_count`` check is exact;
     readers never wait. Values are always passed as query parameters.
     """
+
+    _P = "%s"
+    _SCENARIOS = "corridor_scenarios"
+    _ANALYSES = "corridor_analyses"
+    _COLLATE = ' COLLATE "C"'
+
+    @staticmethod
+    def _encode_text(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)  # text cannot hold NUL; JSON can
+
+    @staticmethod
+    def _decode_text(value: str) -> str:
+        return json.loads(value)
 
     def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
         try:
@@ -422,115 +484,13 @@ class PostgresStore:
         """Raise StoreConnectionError if the database cannot be read; else a short
         description for /health."""
         try:
-            self._read("SELECT count(*) FROM corridor_scenarios")
+            self._read(f"SELECT count(*) FROM {self._SCENARIOS}")
             version = self._conn.info.server_version
         except self._psycopg.Error as error:
             raise StoreConnectionError(f"the scenario store {_redact(self.url)} cannot be "
                                        f"read: {str(error).strip() or type(error).__name__}"
                                        ) from None
         return f"postgresql {version // 10000}.{version % 10000}"
-
-    def count(self) -> int:
-        """How many scenarios are saved."""
-        return self._read("SELECT count(*) FROM corridor_scenarios")[0][0]
-
-    def list(self) -> list[StoredScenario]:
-        """Every saved scenario, by name."""
-        return [_pg_row(r) for r in self._read(
-            f"SELECT {_PG_COLUMNS} FROM corridor_scenarios ORDER BY name COLLATE \"C\"")]
-
-    def get(self, name: str) -> StoredScenario | None:
-        """The scenario saved under ``name``, or ``None``."""
-        rows = self._read(f"SELECT {_PG_COLUMNS} FROM corridor_scenarios WHERE name = %s",
-                          (name,))
-        return _pg_row(rows[0]) if rows else None
-
-    def put(self, name: str, body: dict[str, Any], *, title: str, description: str,
-            digest: str, max_count: int | None = None) -> bool:
-        """Save (or replace) a scenario; True when it is new.
-
-        Raises
-        ------
-        StoreFullError
-            When ``max_count`` scenarios are saved already and ``name`` is a new one.
-        """
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        text = json.dumps(body, ensure_ascii=False, sort_keys=True)
-        title, description = (json.dumps(v, ensure_ascii=False) for v in (title, description))
-        with self._transaction() as cur:
-            cur.execute("SELECT 1 FROM corridor_scenarios WHERE name = %s", (name,))
-            exists = cur.fetchone() is not None
-            if not exists and max_count is not None:
-                cur.execute("SELECT count(*) FROM corridor_scenarios")
-                count = cur.fetchone()[0]
-                if count >= max_count:
-                    raise StoreFullError(f"the store holds {count:,} scenarios, its limit; "
-                                         "delete one before saving another")
-            cur.execute(
-                f"INSERT INTO corridor_scenarios ({_PG_COLUMNS}) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
-                "title = excluded.title, description = excluded.description, "
-                "digest = excluded.digest, body = excluded.body, "
-                "updated_at = excluded.updated_at",
-                (name, title, description, digest, text, now, now))
-        return not exists
-
-    def delete(self, name: str) -> bool:
-        """Delete a saved scenario; False when there was none."""
-        with self._transaction() as cur:
-            cur.execute("DELETE FROM corridor_scenarios WHERE name = %s", (name,))
-            return cur.rowcount > 0
-
-    # ----------------------------------------------------------------- named analyses
-
-    def count_analyses(self) -> int:
-        """How many analyses are saved."""
-        return self._read("SELECT count(*) FROM corridor_analyses")[0][0]
-
-    def list_analyses(self) -> list[StoredAnalysis]:
-        """Every saved analysis, by name."""
-        return [_pg_analysis_row(r) for r in self._read(
-            f"SELECT {_ANALYSIS_COLUMNS} FROM corridor_analyses ORDER BY name COLLATE \"C\"")]
-
-    def get_analysis(self, name: str) -> StoredAnalysis | None:
-        """The analysis saved under ``name``, or ``None``."""
-        rows = self._read(f"SELECT {_ANALYSIS_COLUMNS} FROM corridor_analyses "
-                          "WHERE name = %s", (name,))
-        return _pg_analysis_row(rows[0]) if rows else None
-
-    def put_analysis(self, name: str, kind: str, request: dict[str, Any], *, title: str,
-                     max_count: int | None = None) -> bool:
-        """Save (or replace) an analysis; True when it is new.
-
-        Raises
-        ------
-        StoreFullError
-            When ``max_count`` analyses are saved already and ``name`` is a new one.
-        """
-        now = _now()
-        text = json.dumps(request, ensure_ascii=False, sort_keys=True)
-        title = json.dumps(title, ensure_ascii=False)
-        with self._transaction(table="corridor_analyses") as cur:
-            cur.execute("SELECT 1 FROM corridor_analyses WHERE name = %s", (name,))
-            exists = cur.fetchone() is not None
-            if not exists and max_count is not None:
-                cur.execute("SELECT count(*) FROM corridor_analyses")
-                count = cur.fetchone()[0]
-                if count >= max_count:
-                    raise _full(count, "analyses")
-            cur.execute(
-                f"INSERT INTO corridor_analyses ({_ANALYSIS_COLUMNS}) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
-                "kind = excluded.kind, request = excluded.request, title = excluded.title, "
-                "updated_at = excluded.updated_at",
-                (name, kind, text, title, now, now))
-        return not exists
-
-    def delete_analysis(self, name: str) -> bool:
-        """Delete a saved analysis; False when there was none."""
-        with self._transaction(table="corridor_analyses") as cur:
-            cur.execute("DELETE FROM corridor_analyses WHERE name = %s", (name,))
-            return cur.rowcount > 0
 
     def close(self) -> None:
         with self._lock:
@@ -542,23 +502,3 @@ class PostgresStore:
 Store = SQLiteStore | PostgresStore
 """Either store; they share every public method."""
 
-
-def _row(row: tuple) -> StoredScenario:
-    name, title, description, digest, body, created, updated = row
-    return StoredScenario(name, title, description, digest, json.loads(body), created, updated)
-
-
-def _pg_row(row: tuple) -> StoredScenario:
-    name, title, description, digest, body, created, updated = row
-    return StoredScenario(name, json.loads(title), json.loads(description), digest,
-                          json.loads(body), created, updated)
-
-
-def _analysis_row(row: tuple) -> StoredAnalysis:
-    name, kind, request, title, created, updated = row
-    return StoredAnalysis(name, kind, json.loads(request), title, created, updated)
-
-
-def _pg_analysis_row(row: tuple) -> StoredAnalysis:
-    name, kind, request, title, created, updated = row
-    return StoredAnalysis(name, kind, json.loads(request), json.loads(title), created, updated)
