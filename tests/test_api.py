@@ -13,7 +13,7 @@ EXPECTED = {
     "ScenarioError", "UnknownPlaceError", "__version__", "bundled_network_path",
     "find_places", "load_network", "plan_route", "validate_network", "alternatives",
     "apply_scenarios", "calendar", "compare", "list_scenarios", "load_scenario", "simulate",
-    "trade_baseline", "trade_impact", "criticality", "report",
+    "trade_baseline", "trade_impact", "criticality", "report", "od_matrix",
 }
 
 

@@ -38,6 +38,7 @@ _LAZY = {
     "load_scenario": "corridor.io.scenarios",
     "list_scenarios": "corridor.io.scenarios",
     "apply_scenarios": "corridor.model.scenario",
+    "od_matrix": "corridor.analysis.matrix",
 }
 
 
@@ -74,6 +75,7 @@ __all__ = [
     "list_scenarios",
     "load_network",
     "load_scenario",
+    "od_matrix",
     "plan_route",
     "report",
     "simulate",

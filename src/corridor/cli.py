@@ -408,6 +408,66 @@ def serve(host: str, port: int, db: str, token: str | None, network_path: str | 
     uvicorn.run(app, host=host, port=port)
 
 
+@main.command(name="matrix")
+@click.option("--origins", "origins_path", required=True, type=click.Path(dir_okay=False),
+              help="Text file with one place name a line, or a CSV file with a name column.")
+@click.option("--destinations", "destinations_path", required=True,
+              type=click.Path(dir_okay=False), help="As --origins.")
+@click.option("--months", default="1-12", show_default=True, help="Months to leave in.")
+@click.option("--year", default=2026, show_default=True, type=int)
+@click.option("--day", default=15, show_default=True, type=int, help="Day of each month.")
+@click.option("--scenario", "scenario_names", multiple=True, metavar="NAME",
+              help="A scenario (library name or file), each a case next to the baseline.")
+@click.option("--cargo", default="truck", show_default=True)
+@click.option("--optimize", default="generalized", show_default=True)
+@click.option("--draws", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Monte Carlo draws per route for P50/P90 (0: none).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--engine", default="inprocess", show_default=True,
+              type=click.Choice(["inprocess", "processes", "dask"]))
+@click.option("--workers", default=None, type=click.IntRange(min=1),
+              help="Worker processes (default: CPU count).")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="An existing Dask scheduler (implies --engine dask).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="matrix.parquet or matrix.csv")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@network_option
+@_friendly
+def matrix_command(origins_path: str, destinations_path: str, months: str, year: int,
+                   day: int, scenario_names: tuple[str, ...], cargo: str, optimize: str,
+                   draws: int, seed: int, engine: str, workers: int | None,
+                   scheduler: str | None, out_path: str, quiet: bool,
+                   network_path: str | None) -> None:
+    """Best routes for every origin × destination × month × scenario, to Parquet or CSV."""
+    import time
+
+    from corridor.analysis.matrix import (
+        monthly_departures,
+        od_matrix,
+        read_place_list,
+        write_matrix,
+    )
+
+    _check_suffix(out_path, (".parquet", ".csv"), "--out")
+    origins, destinations = read_place_list(origins_path), read_place_list(destinations_path)
+    scenarios = _split(scenario_names)
+    departures = monthly_departures(year, months, day)
+    started = time.perf_counter()
+    rows = od_matrix(origins, destinations, departures=departures,
+                     scenarios=scenarios, cargo=cargo, optimize=optimize,
+                     draws=draws, seed=seed, engine=engine, workers=workers,
+                     scheduler=scheduler, network=_network(network_path),
+                     progress=not quiet)
+    write_matrix(rows, out_path)
+    seconds = time.perf_counter() - started
+    pairs = len(origins) * len(destinations)
+    failed = sum(1 for row in rows if row["error"])
+    click.echo(f"{pairs} pairs × {len(departures)} departures × {len(scenarios) + 1} "
+               f"scenarios = {len(rows)} rows ({failed} without a route) in {seconds:.1f} s, "
+               f"{len(rows) / max(seconds, 1e-9):.1f} pairs/s → {out_path}")
+
+
 @main.command()
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, type=int)

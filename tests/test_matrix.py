@@ -1,0 +1,177 @@
+"""OD matrices on the tiny network: hand-checked rows, engines agree, Parquet/CSV, CLI."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import corridor
+from corridor.analysis.matrix import (
+    COLUMNS,
+    monthly_departures,
+    od_matrix,
+    read_place_list,
+    write_matrix,
+)
+from corridor.model.scenario import parse_scenario
+
+from netbuilder import tiny
+
+CORRIDOR = str(Path(sys.executable).parent / "corridor")
+PASS_OPEN = parse_scenario({
+    "name": "pass-open", "title": "The pass open all year",
+    "modifications": [{"type": "calendar", "crossings": ["pass"], "always_open": True}]})
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tiny(tmp_path_factory.mktemp("matrix") / "tiny")
+
+
+@pytest.fixture(scope="module")
+def net(folder):
+    return corridor.load_network(folder)
+
+
+def _matrix(net, **options):
+    return od_matrix(["Alpha", "Gamma"], ["Gamma", "Alpha"],
+                     departures=monthly_departures(2026, "1,7"), scenarios=[PASS_OPEN],
+                     network=net, draws=50, **options)
+
+
+@pytest.fixture(scope="module")
+def rows(net):
+    return _matrix(net)
+
+
+def _find(rows, origin, destination, month, scenario="baseline"):
+    (row,) = [r for r in rows if (r["origin"], r["destination"], r["scenario"])
+              == (origin, destination, scenario) and r["departure"][5:7] == f"{month:02d}"]
+    return row
+
+
+def test_hand_checked_rows(rows):
+    # 2 origins × 2 destinations × 2 months × (baseline + 1 scenario)
+    assert len(rows) == 16 and all(list(r) == list(COLUMNS) for r in rows)
+    july = _find(rows, "Alpha", "Gamma", 7)
+    assert (july["duration_h"], july["cost_usd"], july["distance_km"], july["crossings"]) \
+        == (4.0, 210.0, 200.0, "pass")
+    assert july["departure"] == "2026-07-15T08:00" and july["error"] is None
+    january = _find(rows, "Alpha", "Gamma", 1)  # the pass is closed December to March
+    assert (january["duration_h"], january["cost_usd"], january["crossings"]) \
+        == (13.0, 500.0, "west;east")
+    assert january["p50_h"] == 13.0 and january["p90_h"] >= january["p50_h"]
+
+
+def test_scenario_against_baseline(rows):
+    opened = _find(rows, "Alpha", "Gamma", 1, "pass-open")
+    assert (opened["duration_h"], opened["crossings"]) == (4.0, "pass")
+    back = _find(rows, "Gamma", "Alpha", 1)
+    assert back["crossings"] == "east;west"
+
+
+def test_same_place_is_an_error_row(rows):
+    same = _find(rows, "Alpha", "Alpha", 7)
+    assert same["error"] == "origin and destination are the same place"
+    assert same["duration_h"] is None and same["crossings"] is None
+
+
+def test_rows_are_sorted_in_input_order(rows):
+    keys = [(r["origin"], r["destination"], r["departure"], r["scenario"]) for r in rows]
+    assert keys[:4] == [("Alpha", "Gamma", "2026-01-15T08:00", "baseline"),
+                        ("Alpha", "Gamma", "2026-01-15T08:00", "pass-open"),
+                        ("Alpha", "Gamma", "2026-07-15T08:00", "baseline"),
+                        ("Alpha", "Gamma", "2026-07-15T08:00", "pass-open")]
+
+
+def test_no_draws_leaves_percentiles_empty(net):
+    (row,) = od_matrix(["Alpha"], ["Gamma"], departures=["2026-07-15"], network=net)
+    assert row["p50_h"] is None and row["p90_h"] is None and row["duration_h"] == 4.0
+
+
+def test_processes_give_identical_rows(net, rows):
+    assert _matrix(net, engine="processes", workers=2) == rows
+
+
+def test_dask_gives_identical_rows(net, rows):
+    # a real LocalCluster of 2 worker processes; the network travels in a worker plugin
+    assert _matrix(net, engine="dask", workers=2) == rows
+
+
+def test_dask_on_an_existing_scheduler(net, rows):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        assert _matrix(net, scheduler=cluster.scheduler_address) == rows
+        assert _matrix(net, scheduler=client) == rows
+
+
+def test_parquet_round_trip(rows, tmp_path):
+    import pyarrow.parquet as pq
+
+    path = write_matrix(rows, tmp_path / "m.parquet")
+    table = pq.read_table(path)
+    assert table.column_names == list(COLUMNS)
+    assert table.to_pylist() == rows
+
+
+def test_csv(rows, tmp_path):
+    path = write_matrix(rows, tmp_path / "m.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        back = list(csv.DictReader(handle))
+    assert len(back) == len(rows) and list(back[0]) == list(COLUMNS)
+    assert back[0]["crossings"] == "west;east" and back[0]["error"] == ""
+
+
+def test_bad_inputs(net, tmp_path):
+    with pytest.raises(corridor.InvalidOptionError, match="no origins"):
+        od_matrix([], ["Gamma"], departures=["2026-07-15"], network=net)
+    with pytest.raises(corridor.UnknownPlaceError, match="Alphx"):
+        od_matrix(["Alphx"], ["Gamma"], departures=["2026-07-15"], network=net)
+    with pytest.raises(corridor.UnknownPlaceError, match="Alphx, Gammx"):
+        od_matrix(["Alphx"], ["Gammx"], departures=["2026-07-15"], network=net)
+    with pytest.raises(ValueError, match="inprocess, processes, dask"):
+        od_matrix(["Alpha"], ["Gamma"], departures=["2026-07-15"], network=net,
+                  engine="spark")
+    with pytest.raises(corridor.InvalidOptionError, match="no departures"):
+        od_matrix(["Alpha"], ["Gamma"], departures=[], network=net)
+    with pytest.raises(corridor.InvalidOptionError, match="months"):
+        monthly_departures(2026, "13")
+    with pytest.raises(corridor.InvalidOptionError, match=".parquet or .csv"):
+        write_matrix([], tmp_path / "m.xlsx")
+
+
+def test_read_place_list(tmp_path):
+    text = tmp_path / "o.txt"
+    text.write_text("Alpha\n\n# a comment\nGamma  # trailing\n", encoding="utf-8")
+    assert read_place_list(text) == ["Alpha", "Gamma"]
+    table = tmp_path / "o.csv"
+    table.write_text("name,country\nAlpha,AAA\nGamma,CCC\n", encoding="utf-8")
+    assert read_place_list(table) == ["Alpha", "Gamma"]
+
+
+def test_cli_end_to_end(folder, tmp_path):
+    import pyarrow.parquet as pq
+
+    places = tmp_path / "places.txt"
+    places.write_text("Alpha\nGamma\n", encoding="utf-8")
+    out = tmp_path / "m.parquet"
+    done = subprocess.run(
+        [CORRIDOR, "matrix", "--origins", places, "--destinations", places, "--months", "1,7",
+         "--scenario", str(tmp_path / "missing.yaml"), "--network", folder, "--out", out,
+         "--quiet"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "error:" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "corridor", "matrix", "--origins", places, "--destinations",
+         places, "--months", "1,7", "--network", folder, "--out", out],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "4 pairs × 2 departures × 1 scenarios = 8 rows (4 without a route)" in done.stdout
+    table = pq.read_table(out).to_pylist()
+    assert [r["duration_h"] for r in table if r["origin"] == "Alpha"
+            and r["destination"] == "Gamma"] == [13.0, 4.0]
