@@ -9,7 +9,6 @@ when the server has one. Names follow the scenario rules (never a file path).
 """
 
 import difflib
-import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -19,7 +18,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from corridor.exceptions import InvalidOptionError
 from corridor.model.scenario import parse_scenario
 from corridor.server.auth import require_writer
 from corridor.server.config import Limits, ServerState, get_state
@@ -53,8 +51,6 @@ Name = Annotated[str, PathParam(
     json_schema_extra={"pattern": SCENARIO_NAME_PATTERN, "maxLength": 64},
 )]
 
-_NAME = re.compile(SCENARIO_NAME_PATTERN)
-
 RunResponse = (RouteResponse | AlternativesResponse | CalendarResponse | CompareResponse
                | CriticalResponse)
 
@@ -80,11 +76,7 @@ KINDS: dict[str, _Kind] = {
 
 def check_name(name: str) -> str:
     """``name`` when it is a valid analysis name; else InvalidOptionError (422)."""
-    if not _NAME.match(name):
-        raise InvalidOptionError(
-            f"{name[:80]!r} is not an analysis name: names are 1–64 lowercase letters, "
-            "digits, '-' and '_', starting with a letter or digit")
-    return name
+    return check_scenario_name(name, "an analysis", "")
 
 
 def _unknown(state: ServerState, name: str) -> ApiError:

@@ -46,13 +46,14 @@ EXAMPLE = {
 }
 
 
-def check_name(name: str) -> str:
-    """``name`` when it is a valid scenario name; else InvalidOptionError (422)."""
+def check_name(name: str, what: str = "a scenario",
+               note: str = " (scenarios are looked up by name in the library and the store, "
+                           "never as files)") -> str:
+    """``name`` when it is a valid name of a saved thing; else InvalidOptionError (422)."""
     if not _NAME.match(name):
         raise InvalidOptionError(
-            f"{name[:80]!r} is not a scenario name: names are 1–64 lowercase letters, digits, "
-            "'-' and '_', starting with a letter or digit (scenarios are looked up by name "
-            "in the library and the store, never as files)")
+            f"{name[:80]!r} is not {what} name: names are 1–64 lowercase letters, digits, "
+            f"'-' and '_', starting with a letter or digit{note}")
     return name
 
 
