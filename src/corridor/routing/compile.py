@@ -21,7 +21,7 @@ import numpy as np
 from corridor.model.calendar import next_open_index
 from corridor.model.network import LAYERS, MODES, Disruption, Network
 
-__all__ = ["HORIZON_HOURS", "CompiledNetwork", "HotLists", "compile_network",
+__all__ = ["HORIZON_HOURS", "CompiledNetwork", "HotLists", "KernelArrays", "compile_network",
            "enter_and_leave", "transfer_allowed"]
 
 KIND_LINK, KIND_CROSSING, KIND_TRANSFER = 0, 1, 2
@@ -94,6 +94,34 @@ class CompiledNetwork:
             rail_code=[False] + [layer.startswith("rail") for layer in LAYERS],
         )
 
+    @cached_property
+    def arrays(self) -> KernelArrays:
+        """The graph as the compiled kernels (:mod:`corridor.routing.kernel`) read it."""
+        hot = self.hot
+        return KernelArrays(
+            indptr=self.indptr,
+            dst=self.edge_dst,
+            time_h=self.edge_time_h,
+            calendar=self.edge_calendar,
+            exit_calendar=np.asarray(hot.exit_calendar, dtype=np.int64),
+            transfer_from=np.asarray(hot.transfer_from, dtype=np.int64),
+            transfer_to=np.asarray(hot.transfer_to, dtype=np.int64),
+            rail_code=np.asarray(hot.rail_code, dtype=np.bool_),
+        )
+
+    def next_open_table(self, start: dt.datetime | None) -> np.ndarray:
+        """:meth:`next_open` as one (calendars × hours) array; ``None`` gives an empty table
+        (calendars ignored)."""
+        if start is None or not self.calendars:
+            return np.zeros((0, HORIZON_HOURS), dtype=np.int64)
+        base = start.replace(minute=0, second=0, microsecond=0)
+        key = (-1, base.isoformat())
+        table = self._calendar_cache.get(key)
+        if table is None:
+            table = np.stack(self.next_open(start))
+            self._calendar_cache[key] = table
+        return table
+
     def next_open(self, start: dt.datetime) -> list[np.ndarray]:
         """Per calendar: for each hour from ``start``, the first open hour index at or after it."""
         base = start.replace(minute=0, second=0, microsecond=0)
@@ -109,6 +137,20 @@ class CompiledNetwork:
                 self._calendar_cache[key] = table
             tables.append(table)
         return tables
+
+
+@dataclass(frozen=True)
+class KernelArrays:
+    """numpy arrays of the edges for the compiled kernels (CSR order)."""
+
+    indptr: np.ndarray
+    dst: np.ndarray
+    time_h: np.ndarray
+    calendar: np.ndarray
+    exit_calendar: np.ndarray
+    transfer_from: np.ndarray
+    transfer_to: np.ndarray
+    rail_code: np.ndarray
 
 
 @dataclass(frozen=True)

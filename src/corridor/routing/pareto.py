@@ -65,7 +65,56 @@ def pareto_front(routes: Sequence[Route]) -> list[Route]:
 def _pareto_search(
     req, origins, targets, ok, *, max_labels: int, max_total: int
 ) -> list[tuple[Found, tuple[float, float, float]]]:
-    """Non-dominated labels at the targets, each with its (hours, USD, risk-hours)."""
+    """Non-dominated labels at the targets, each with its (hours, USD, risk-hours), from
+    the compiled kernel (:func:`corridor.routing.kernel.pareto_search`)."""
+    from corridor.routing import kernel
+    from corridor.routing.plan import _via_of
+    from corridor.routing.search import via_masks
+
+    cn = req.cn
+    a = cn.arrays
+    factor = req.cargo.cost_factor or 0.0
+    ecost = cn.edge_cost_imputed_usd * factor
+    erisk = cn.edge_risk * np.where(np.isfinite(cn.edge_time_h), cn.edge_time_h, 0)
+    node_risk = cn.country_risk[cn.node_country].astype(np.float64)
+    vias = [_via_of(v, req) for v in req.vias]
+    via_nodes, via_edges = via_masks(cn, vias)
+    n_stages = len(vias) + 1
+    o_nodes = np.fromiter(origins, dtype=np.int64, count=len(origins))
+    o = np.array([origins[k] for k in origins], dtype=np.float64).reshape(-1, 3)
+    is_target = np.zeros(cn.n_nodes, dtype=np.bool_)
+    tgt = np.zeros((3, cn.n_nodes), dtype=np.float64)
+    for node, extra in targets.items():
+        is_target[node] = True
+        tgt[:, node] = extra
+    t, c, e, state, pred, edge, enter, done = kernel.pareto_search(
+        a.indptr, a.dst, a.time_h, a.calendar, a.exit_calendar, a.transfer_from,
+        a.transfer_to, a.rail_code, np.asarray(ok, dtype=np.bool_), ecost, erisk, node_risk,
+        req.cargo.wait_cost_usd_per_day / 24.0, cn.next_open_table(req.depart), via_nodes,
+        via_edges, o_nodes, o[:, 0].copy(), o[:, 1].copy(), o[:, 2].copy(), is_target,
+        tgt[0], tgt[1], tgt[2], max_labels=max_labels, max_total=max_total)
+    start = min((v[0] for v in origins.values()), default=0.0)
+    found: list[tuple[Found, tuple[float, float, float]]] = []
+    for idx in done.tolist():
+        steps: list[Step] = []
+        i = idx
+        while pred[i] >= 0:
+            p = int(pred[i])
+            steps.append(Step(int(edge[i]), float(t[p]), float(enter[i]), float(t[i])))
+            i = p
+        steps.reverse()
+        origin = int(state[i] >> 3) // n_stages
+        target = int(state[idx] >> 3) // n_stages
+        xt, xc, xe = targets[target]
+        tt, cc, ee = float(t[idx]) + xt, float(c[idx]) + xc, float(e[idx]) + xe
+        found.append((Found(origin, target, tuple(steps), cc, tt), (tt - start, cc, ee)))
+    return found
+
+
+def _pareto_search_python(
+    req, origins, targets, ok, *, max_labels: int, max_total: int
+) -> list[tuple[Found, tuple[float, float, float]]]:
+    """:func:`_pareto_search` in plain Python: the reference the kernel is tested against."""
     cn = req.cn
     hot = cn.hot
     indptr, dst, etime, t_from = hot.indptr, hot.dst, hot.time_h, hot.transfer_from

@@ -289,47 +289,64 @@ def _endpoint_nodes(cn: CompiledNetwork, place_id: str) -> tuple[int, ...]:
     return (road,) if road is not None else cn.place_nodes.get(place_id, ())
 
 
-def _run(req: _Request) -> tuple[Found | None, dict]:
+def _access_key(req: _Request, a: _Access) -> float:
+    """The objective value of an access leg (as the search would count it)."""
     cn = req.cn
-    key, wait = _objective_arrays(req)
-    ok = _edge_mask(req)
+    if req.objective in ("time", "time_p90"):
+        return a.time_h
+    if req.objective == "distance":
+        return a.distance_km
+    if req.objective == "risk":
+        return float(cn.country_risk[cn.node_country[cn.node_index[(a.place_id, "road")]]]
+                     * a.time_h)
     vot = _vot_per_h(req) if req.objective == "generalized" else 0.0
-    factor = req.cargo.cost_factor or 0.0
+    cost = (a.cost_usd or 0.0) * (req.cargo.cost_factor or 0.0)
+    return cost + vot * a.time_h + _TIE_BREAK * a.time_h
 
-    def access_key(a: _Access) -> float:
-        if req.objective in ("time", "time_p90"):
-            return a.time_h
-        if req.objective == "distance":
-            return a.distance_km
-        if req.objective == "risk":
-            return float(cn.country_risk[cn.node_country[cn.node_index[(a.place_id, "road")]]]
-                         * a.time_h)
-        cost = (a.cost_usd or 0.0) * factor
-        return cost + vot * a.time_h + _TIE_BREAK * a.time_h
 
+def _origin_table(req: _Request) -> tuple[dict[int, tuple[float, float]], dict[int, _Access]]:
+    """Start nodes ``node -> (start time h, start key)`` and the origin's access legs."""
+    cn = req.cn
     # Search times are hours after the departure's hour (the calendars' hour 0).
     t0 = req.depart.minute / 60.0
     origins: dict[int, tuple[float, float]] = {}
-    access: dict[str, dict[int, _Access]] = {"origin": {}, "destination": {}}
+    access: dict[int, _Access] = {}
     if req.origin.place is not None:
         for n in _endpoint_nodes(cn, req.origin.place.place_id):
             origins[n] = (t0, 0.0)
     else:
         for a in _access_options(req, req.origin):
             n = cn.node_index[(a.place_id, "road")]
-            origins[n] = (t0 + a.time_h, access_key(a))
-            access["origin"][n] = a
+            origins[n] = (t0 + a.time_h, _access_key(req, a))
+            access[n] = a
+    return origins, access
+
+
+def _target_table(req: _Request) -> tuple[dict[int, tuple[float, float]], dict[int, _Access]]:
+    """End nodes ``node -> (extra time h, extra key)`` and the destination's access legs."""
+    cn = req.cn
     targets: dict[int, tuple[float, float]] = {}
+    access: dict[int, _Access] = {}
     if req.destination.place is not None:
         for n in _endpoint_nodes(cn, req.destination.place.place_id):
             targets[n] = (0.0, 0.0)
     else:
         for a in _access_options(req, req.destination):
             n = cn.node_index[(a.place_id, "road")]
-            targets[n] = (a.time_h, access_key(a))
-            access["destination"][n] = a
+            targets[n] = (a.time_h, _access_key(req, a))
+            access[n] = a
+    return targets, access
+
+
+def _run(req: _Request) -> tuple[Found | None, dict]:
+    cn = req.cn
+    key, wait = _objective_arrays(req)
+    ok = _edge_mask(req)
+    origins, from_access = _origin_table(req)
+    targets, to_access = _target_table(req)
+    access: dict[str, dict[int, _Access]] = {"origin": from_access, "destination": to_access}
     vias = tuple(_via_of(v, req) for v in req.vias)
-    next_open = cn.next_open(req.depart) if req.use_calendars else None
+    next_open = cn.next_open_table(req.depart) if req.use_calendars else None
     found = search(cn, origins=origins, targets=targets, edge_ok=ok, edge_key=key,
                    node_wait_rate=wait, next_open=next_open, vias=vias)
     return found, access

@@ -29,7 +29,7 @@ import numpy as np
 
 from corridor.routing.compile import CompiledNetwork, enter_and_leave, transfer_allowed
 
-__all__ = ["Step", "Via", "search"]
+__all__ = ["Step", "Via", "search", "search_python"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Found:
     arrive_h: float
 
 
-def search(
+def search_python(
     cn: CompiledNetwork,
     *,
     origins: Mapping[int, tuple[float, float]],
@@ -73,7 +73,7 @@ def search(
     vias: Sequence[Via] = (),
     max_labels: int = 8,
 ) -> Found | None:
-    """Find the path of least key from any origin to any target.
+    """:func:`search` in plain Python: the reference the compiled kernel is tested against.
 
     Parameters
     ----------
@@ -202,3 +202,91 @@ def search(
     target = (lab_state[best_label] >> 3) // n_stages
     return Found(origin, target, tuple(steps), best_total,
                  lab_time[best_label] + targets[target][0])
+
+
+def via_masks(cn: CompiledNetwork, vias: Sequence[Via]) -> tuple[np.ndarray, np.ndarray]:
+    """Per via, a node mask and an edge mask (the kernels' form of :class:`Via`)."""
+    nodes = np.zeros((len(vias), cn.n_nodes), dtype=np.bool_)
+    edges = np.zeros((len(vias), cn.n_edges), dtype=np.bool_)
+    for i, via in enumerate(vias):
+        if via.nodes:
+            nodes[i, list(via.nodes)] = True
+        if via.edges:
+            edges[i, list(via.edges)] = True
+    return nodes, edges
+
+
+def search(
+    cn: CompiledNetwork,
+    *,
+    origins: Mapping[int, tuple[float, float]],
+    targets: Mapping[int, tuple[float, float]],
+    edge_ok: np.ndarray,
+    edge_key: Sequence[float],
+    node_wait_rate: Sequence[float],
+    next_open: np.ndarray | Sequence[np.ndarray] | None,
+    vias: Sequence[Via] = (),
+    max_labels: int = 8,
+) -> Found | None:
+    """Find the path of least key from any origin to any target (the compiled kernel).
+
+    Parameters
+    ----------
+    origins
+        ``node -> (start time h, start key)``; times are hours after the horizon start.
+    targets
+        ``node -> (extra time h, extra key)`` added on arrival (for access legs).
+    edge_ok
+        Boolean mask of usable edges (status, cargo modes, avoidances).
+    edge_key
+        Objective increment of each edge, waiting excluded.
+    node_wait_rate
+        Objective cost of one hour of waiting at each node.
+    next_open
+        Per calendar, the first open hour at or after each hour (a list of arrays, or one
+        calendars × hours array); ``None`` ignores calendars.
+    vias
+        Points to pass in order.
+    """
+    from corridor.routing import kernel
+
+    a = cn.arrays
+    if next_open is None:
+        table = np.zeros((0, 1), dtype=np.int64)
+    elif isinstance(next_open, np.ndarray):
+        table = next_open
+    else:
+        table = np.stack(next_open) if len(next_open) else np.zeros((0, 1), dtype=np.int64)
+    if next_open is None or table.shape[0] == 0:
+        # no calendars: the horizon still bounds the search
+        from corridor.routing.compile import HORIZON_HOURS
+        table = np.zeros((0, HORIZON_HOURS), dtype=np.int64)
+    via_nodes, via_edges = via_masks(cn, vias)
+    o_nodes = np.fromiter(origins, dtype=np.int64, count=len(origins))
+    o_time = np.array([origins[o][0] for o in origins], dtype=np.float64)
+    o_key = np.array([origins[o][1] for o in origins], dtype=np.float64)
+    is_target = np.zeros(cn.n_nodes, dtype=np.bool_)
+    target_key = np.zeros(cn.n_nodes, dtype=np.float64)
+    for node, (_t, k) in targets.items():
+        is_target[node] = True
+        target_key[node] = k
+    key, time, state, pred, edge, enter, _rank, best = kernel.label_search(
+        a.indptr, a.dst, a.time_h, a.calendar, a.exit_calendar, a.transfer_from,
+        a.transfer_to, a.rail_code, np.asarray(edge_ok, dtype=np.bool_),
+        np.asarray(edge_key, dtype=np.float64), np.asarray(node_wait_rate, dtype=np.float64),
+        table, via_nodes, via_edges, o_nodes, o_time, o_key, is_target, target_key,
+        max_labels=max_labels)
+    if best < 0:
+        return None
+    n_stages = len(vias) + 1
+    steps: list[Step] = []
+    idx = int(best)
+    while pred[idx] >= 0:
+        p = int(pred[idx])
+        steps.append(Step(int(edge[idx]), float(time[p]), float(enter[idx]), float(time[idx])))
+        idx = p
+    steps.reverse()
+    origin = int(state[idx] >> 3) // n_stages
+    target = int(state[best] >> 3) // n_stages
+    return Found(origin, target, tuple(steps), float(key[best]) + targets[target][1],
+                 float(time[best]) + targets[target][0])

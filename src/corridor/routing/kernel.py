@@ -1,0 +1,694 @@
+"""The compiled search core: label-setting searches over CSR arrays, compiled with numba.
+
+Why numba: the searches are label-setting loops with rules of their own — calendars that
+hold a traveller until a post opens, dominance that prices waiting, vias, transfer rules,
+several objectives at once — which no graph library exposes (scipy's and igraph's Dijkstra
+take a static weight per edge and nothing else). numba compiles the same loops, written once
+in Python over numpy arrays, to machine code with no C toolchain at install time; the
+compiled functions are cached on disk after the first run (``cache=True``).
+
+Every function takes the graph as CSR arrays: ``indptr`` (``n + 1`` int64, edges sorted by
+source node) and per-edge arrays of length ``m``. Times are hours after the horizon start;
+``next_open[c, h]`` is the first open hour at or after hour ``h`` of calendar ``c`` (a value
+``>= horizon`` means never), as :meth:`corridor.routing.compile.CompiledNetwork.next_open`
+builds it.
+
+* :func:`dijkstra` — static one-to-all shortest paths.
+* :func:`td_earliest_arrival` — one-to-all earliest arrival where edges with a calendar are
+  entered only while open.
+* :func:`label_search` — the engine behind :func:`corridor.plan_route`: time-dependent,
+  waiting-aware dominance, vias, transfer rules, one objective; to one target set or, with no
+  targets, to every node.
+* :func:`pareto_search` — the engine behind :func:`corridor.alternatives`: labels
+  non-dominated on (time, money, risk exposure).
+
+Examples
+--------
+>>> import numpy as np
+>>> indptr = np.array([0, 2, 3, 3]); dst = np.array([1, 2, 2]); w = np.array([1.0, 5.0, 1.0])
+>>> dijkstra(indptr, dst, w, 0).tolist()
+[0.0, 1.0, 2.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["dijkstra", "label_search", "pareto_search", "td_earliest_arrival"]
+
+_EPS = 1e-9
+
+
+# --------------------------------------------------------------------------------------------
+# Static and earliest-arrival one-to-all (indexed binary heap with decrease-key)
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _sift_up(heap, hkey, pos, i):
+    node = heap[i]
+    key = hkey[i]
+    while i > 0:
+        parent = (i - 1) >> 1
+        if hkey[parent] <= key:
+            break
+        heap[i] = heap[parent]
+        hkey[i] = hkey[parent]
+        pos[heap[i]] = i
+        i = parent
+    heap[i] = node
+    hkey[i] = key
+    pos[node] = i
+
+
+@njit(cache=True)
+def _pop(heap, hkey, pos, size):
+    """Remove the root; return the new size. The caller has read heap[0]."""
+    size -= 1
+    pos[heap[0]] = -2
+    if size == 0:
+        return 0
+    node = heap[size]
+    key = hkey[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and hkey[child + 1] < hkey[child]:
+            child += 1
+        if hkey[child] >= key:
+            break
+        heap[i] = heap[child]
+        hkey[i] = hkey[child]
+        pos[heap[i]] = i
+        i = child
+    heap[i] = node
+    hkey[i] = key
+    pos[node] = i
+    return size
+
+
+@njit(cache=True)
+def _dijkstra(indptr, dst, weight, source, pred_edge):
+    n = indptr.size - 1
+    dist = np.full(n, np.inf)
+    pos = np.full(n, -1, np.int64)  # -1 never queued, -2 settled
+    heap = np.empty(n, np.int64)
+    hkey = np.empty(n, np.float64)
+    dist[source] = 0.0
+    heap[0] = source
+    hkey[0] = 0.0
+    pos[source] = 0
+    size = 1
+    while size > 0:
+        u = heap[0]
+        du = hkey[0]
+        size = _pop(heap, hkey, pos, size)
+        for e in range(indptr[u], indptr[u + 1]):
+            v = dst[e]
+            nd = du + weight[e]
+            if nd < dist[v]:
+                dist[v] = nd
+                pred_edge[v] = e
+                p = pos[v]
+                if p == -1:
+                    heap[size] = v
+                    hkey[size] = nd
+                    size += 1
+                    _sift_up(heap, hkey, pos, size - 1)
+                elif p >= 0:
+                    hkey[p] = nd
+                    _sift_up(heap, hkey, pos, p)
+    return dist
+
+
+def dijkstra(indptr: np.ndarray, dst: np.ndarray, weight: np.ndarray, source: int, *,
+             return_predecessors: bool = False):
+    """Static one-to-all shortest path lengths from ``source`` (``inf`` where unreachable).
+
+    Parameters
+    ----------
+    indptr, dst, weight
+        The graph in CSR form (int64, int64, float64); weights must be non-negative.
+    source
+        The node to search from.
+    return_predecessors
+        Also return, per node, the edge that reaches it on a shortest path (-1 for none).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dist, pred = dijkstra(np.array([0, 1, 2, 2]), np.array([1, 2]), np.array([2.0, 3.0]),
+    ...                       0, return_predecessors=True)
+    >>> dist.tolist(), pred.tolist()
+    ([0.0, 2.0, 5.0], [-1, 0, 1])
+    """
+    pred = np.full(indptr.size - 1, -1, np.int64)
+    dist = _dijkstra(indptr, dst, weight, int(source), pred)
+    return (dist, pred) if return_predecessors else dist
+
+
+@njit(cache=True)
+def _enter_leave(e, time, calendar, exit_calendar, time_h, next_open, use_cal, horizon):
+    """(ok, enter, leave) of edge ``e`` reached at ``time``: wait for its calendar to open,
+    and at a crossing for the post to be open when clearance ends."""
+    enter = time
+    if use_cal:
+        cal = calendar[e]
+        if cal >= 0:
+            slot = int(time)
+            if slot >= horizon:
+                return False, 0.0, 0.0
+            opening = next_open[cal, slot]
+            if opening >= horizon:
+                return False, 0.0, 0.0
+            if opening > slot:
+                enter = float(opening)
+    leave = enter + time_h[e]
+    if not leave < horizon:
+        return False, 0.0, 0.0
+    if use_cal:
+        xcal = exit_calendar[e]
+        if xcal >= 0:
+            slot = int(leave)
+            opening = next_open[xcal, slot]
+            if opening >= horizon:
+                return False, 0.0, 0.0
+            if opening > slot:
+                leave = float(opening)
+    return True, enter, leave
+
+
+@njit(cache=True)
+def _td_earliest(indptr, dst, time_h, calendar, exit_calendar, next_open, source, t0, horizon,
+                 pred_edge):
+    n = indptr.size - 1
+    arrive = np.full(n, np.inf)
+    pos = np.full(n, -1, np.int64)
+    heap = np.empty(n, np.int64)
+    hkey = np.empty(n, np.float64)
+    use_cal = next_open.shape[0] > 0
+    arrive[source] = t0
+    heap[0] = source
+    hkey[0] = t0
+    pos[source] = 0
+    size = 1
+    while size > 0:
+        u = heap[0]
+        tu = hkey[0]
+        size = _pop(heap, hkey, pos, size)
+        for e in range(indptr[u], indptr[u + 1]):
+            ok, _enter, leave = _enter_leave(e, tu, calendar, exit_calendar, time_h, next_open,
+                                             use_cal, horizon)
+            if not ok:
+                continue
+            v = dst[e]
+            if leave < arrive[v]:
+                arrive[v] = leave
+                pred_edge[v] = e
+                p = pos[v]
+                if p == -1:
+                    heap[size] = v
+                    hkey[size] = leave
+                    size += 1
+                    _sift_up(heap, hkey, pos, size - 1)
+                elif p >= 0:
+                    hkey[p] = leave
+                    _sift_up(heap, hkey, pos, p)
+    return arrive
+
+
+def td_earliest_arrival(indptr: np.ndarray, dst: np.ndarray, time_h: np.ndarray,
+                        calendar: np.ndarray, next_open: np.ndarray, source: int,
+                        t0: float = 0.0, *, exit_calendar: np.ndarray | None = None,
+                        return_predecessors: bool = False):
+    """One-to-all earliest arrival times (hours) leaving ``source`` at ``t0``.
+
+    An edge with a calendar (``calendar[e] >= 0``) is entered at the first open hour at or
+    after the traveller reaches it; an edge with an exit calendar releases only while that
+    calendar is open. Waiting never makes anyone arrive earlier (FIFO), so one label per node
+    is exact. Times at or beyond the horizon (``next_open.shape[1]`` hours) are unreachable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> no = np.array([[2, 2, 2, 4, 4]])          # open at hours 2 and 4 only
+    >>> td_earliest_arrival(np.array([0, 1, 1]), np.array([1]), np.array([1.0]),
+    ...                     np.array([0]), no, 0, 0.5).tolist()
+    [0.5, 3.0]
+    """
+    n = indptr.size - 1
+    next_open = np.asarray(next_open, dtype=np.int64)
+    if next_open.ndim != 2:
+        raise ValueError("next_open must be a 2-D array (calendars x hours)")
+    horizon = next_open.shape[1] if next_open.shape[0] else np.iinfo(np.int64).max
+    if exit_calendar is None:
+        exit_calendar = np.full(dst.size, -1, np.int64)
+    pred = np.full(n, -1, np.int64)
+    arrive = _td_earliest(indptr, dst, np.asarray(time_h, np.float64),
+                          np.asarray(calendar, np.int64), np.asarray(exit_calendar, np.int64),
+                          next_open, int(source), float(t0), horizon, pred)
+    return (arrive, pred) if return_predecessors else arrive
+
+
+# --------------------------------------------------------------------------------------------
+# Multi-label searches (lazy heap of label ids ordered by (k1, k2, id))
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _less(k1a, k2a, ia, k1b, k2b, ib):
+    if k1a != k1b:
+        return k1a < k1b
+    if k2a != k2b:
+        return k2a < k2b
+    return ia < ib
+
+
+@njit(cache=True)
+def _hpush(h1, h2, hi, size, k1, k2, idx):
+    i = size
+    while i > 0:
+        parent = (i - 1) >> 1
+        if not _less(k1, k2, idx, h1[parent], h2[parent], hi[parent]):
+            break
+        h1[i] = h1[parent]
+        h2[i] = h2[parent]
+        hi[i] = hi[parent]
+        i = parent
+    h1[i] = k1
+    h2[i] = k2
+    hi[i] = idx
+    return size + 1
+
+
+@njit(cache=True)
+def _hpop(h1, h2, hi, size):
+    size -= 1
+    if size == 0:
+        return 0
+    k1 = h1[size]
+    k2 = h2[size]
+    idx = hi[size]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and _less(h1[c + 1], h2[c + 1], hi[c + 1], h1[c], h2[c], hi[c]):
+            c += 1
+        if not _less(h1[c], h2[c], hi[c], k1, k2, idx):
+            break
+        h1[i] = h1[c]
+        h2[i] = h2[c]
+        hi[i] = hi[c]
+        i = c
+    h1[i] = k1
+    h2[i] = k2
+    hi[i] = idx
+    return size
+
+
+@njit(cache=True)
+def _advance(via_nodes, node, stage, final):
+    while stage < final and via_nodes[stage, node]:
+        stage += 1
+    return stage
+
+
+@njit(cache=True)
+def _transfer_ok(last, e, transfer_to, rail_code):
+    to = transfer_to[e]
+    if last == 0 or to == 0:
+        return True
+    return to != last and not (rail_code[last] and rail_code[to])
+
+
+@njit(cache=True)
+def _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
+                  rail_code, ok, edge_key, wait_rate, next_open, horizon, via_nodes, via_edges,
+                  o_nodes, o_time, o_key, is_target, target_key, max_labels, wait_max, cap):
+    n = indptr.size - 1
+    n_stages = via_nodes.shape[0] + 1
+    final = n_stages - 1
+    use_cal = next_open.shape[0] > 0
+    lab_key = np.empty(cap, np.float64)
+    lab_time = np.empty(cap, np.float64)
+    lab_state = np.empty(cap, np.int64)
+    lab_pred = np.empty(cap, np.int64)
+    lab_edge = np.empty(cap, np.int64)
+    lab_enter = np.empty(cap, np.float64)
+    lab_alive = np.zeros(cap, np.bool_)
+    lab_rank = np.full(cap, -1, np.int64)  # order in which live labels were settled
+    h1 = np.empty(cap, np.float64)
+    h2 = np.empty(cap, np.float64)
+    hi = np.empty(cap, np.int64)
+    state_slot = np.full(n * n_stages * 8, -1, np.int64)
+    slot_cap = min(cap, n * n_stages * 8)
+    slot_labels = np.empty((slot_cap, max_labels), np.int64)
+    slot_count = np.zeros(slot_cap, np.int64)
+    n_slots = 0
+    n_lab = 0
+    n_settled = 0
+    size = 0
+    for i in range(o_nodes.size):
+        node = o_nodes[i]
+        state = (node * n_stages + _advance(via_nodes, node, 0, final)) * 8
+        slot = state_slot[state]
+        if slot < 0:
+            slot = n_slots
+            state_slot[state] = slot
+            n_slots += 1
+        slot_labels[slot, slot_count[slot]] = n_lab
+        slot_count[slot] += 1
+        lab_key[n_lab] = o_key[i]
+        lab_time[n_lab] = o_time[i]
+        lab_state[n_lab] = state
+        lab_pred[n_lab] = -1
+        lab_edge[n_lab] = -1
+        lab_enter[n_lab] = o_time[i]
+        lab_alive[n_lab] = True
+        size = _hpush(h1, h2, hi, size, o_key[i], o_time[i], n_lab)
+        n_lab += 1
+
+    best_total = np.inf
+    best_label = -1
+    while size > 0:
+        key = h1[0]
+        time = h2[0]
+        idx = hi[0]
+        size = _hpop(h1, h2, hi, size)
+        if key >= best_total:
+            break
+        if not lab_alive[idx]:
+            continue
+        lab_rank[idx] = n_settled
+        n_settled += 1
+        state = lab_state[idx]
+        last = state & 7
+        node = (state >> 3) // n_stages
+        stage = (state >> 3) % n_stages
+        if stage == final and is_target[node]:
+            total = key + target_key[node]
+            if total < best_total:
+                best_total = total
+                best_label = idx
+        rate = wait_rate[node]
+        for e in range(indptr[node], indptr[node + 1]):
+            if not ok[e]:
+                continue
+            if last != 0 and not _transfer_ok(last, e, transfer_to, rail_code):
+                continue
+            good, enter, leave = _enter_leave(e, time, calendar, exit_calendar, time_h,
+                                              next_open, use_cal, horizon)
+            if not good:
+                continue
+            new_key = key + (enter - time) * rate + edge_key[e] + \
+                (leave - enter - time_h[e]) * rate
+            if new_key >= best_total:
+                continue
+            head = dst[e]
+            new_stage = stage
+            if new_stage < final and via_edges[new_stage, e]:
+                new_stage += 1
+            new_stage = _advance(via_nodes, head, new_stage, final)
+            new_state = ((head * n_stages + new_stage) << 3) + transfer_from[e]
+            # push, with waiting-aware dominance among the labels of the state
+            slot = state_slot[new_state]
+            if slot < 0:
+                if n_slots >= slot_cap:
+                    return lab_key, lab_time, lab_state, lab_pred, lab_edge, lab_enter, lab_rank, -1, -1
+                slot = n_slots
+                state_slot[new_state] = slot
+                n_slots += 1
+            count = slot_count[slot]
+            dominated = False
+            for j in range(count):
+                o = slot_labels[slot, j]
+                t_o = lab_time[o]
+                if t_o <= leave and lab_key[o] + wait_max * (leave - t_o) <= new_key + _EPS:
+                    dominated = True
+                    break
+            if dominated:
+                continue
+            kept = 0
+            for j in range(count):
+                o = slot_labels[slot, j]
+                t_o = lab_time[o]
+                if leave <= t_o and new_key + wait_max * (t_o - leave) <= lab_key[o] + _EPS:
+                    lab_alive[o] = False
+                else:
+                    slot_labels[slot, kept] = o
+                    kept += 1
+            count = kept
+            if count >= max_labels:
+                worst = 0
+                for j in range(1, count):
+                    if lab_key[slot_labels[slot, j]] > lab_key[slot_labels[slot, worst]]:
+                        worst = j
+                w = slot_labels[slot, worst]
+                if lab_key[w] <= new_key:
+                    slot_count[slot] = count
+                    continue
+                lab_alive[w] = False  # keep the better label when the state is full
+                for j in range(worst, count - 1):
+                    slot_labels[slot, j] = slot_labels[slot, j + 1]
+                count -= 1
+            if n_lab >= cap:
+                return lab_key, lab_time, lab_state, lab_pred, lab_edge, lab_enter, lab_rank, -1, -1
+            slot_labels[slot, count] = n_lab
+            slot_count[slot] = count + 1
+            lab_key[n_lab] = new_key
+            lab_time[n_lab] = leave
+            lab_state[n_lab] = new_state
+            lab_pred[n_lab] = idx
+            lab_edge[n_lab] = e
+            lab_enter[n_lab] = enter
+            lab_alive[n_lab] = True
+            size = _hpush(h1, h2, hi, size, new_key, leave, n_lab)
+            n_lab += 1
+    return lab_key, lab_time, lab_state, lab_pred, lab_edge, lab_enter, lab_rank, n_lab, \
+        best_label
+
+
+def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
+                 rail_code, ok, edge_key, wait_rate, next_open, via_nodes, via_edges,
+                 o_nodes, o_time, o_key, is_target, target_key, *, max_labels: int = 8,
+                 capacity: int | None = None):
+    """Time-dependent label setting of least key; see :mod:`corridor.routing.search`.
+
+    A state is ``((node * n_stages + stage) << 3) + layer code of the transfer just taken``.
+    With targets the search stops once no label can improve on the best target; with no
+    target (``is_target`` all false) it labels every reachable state.
+
+    Returns
+    -------
+    tuple
+        ``(key, time, state, pred, edge, enter, rank, best)``: per label its key, time,
+        state, predecessor label (-1 at an origin), edge taken (-1 at an origin), the hour it
+        entered that edge and the order in which it was settled (-1: dominated before it
+        was); ``best`` is the label of least total at a target (-1 for none).
+    """
+    n = indptr.size - 1
+    horizon = next_open.shape[1] if next_open.shape[0] else np.iinfo(np.int64).max
+    wait_max = float(wait_rate.max()) if wait_rate.size else 0.0
+    cap = capacity or max(1024, 2 * n + 4 * o_nodes.size)
+    while True:
+        out = _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from,
+                            transfer_to, rail_code, ok, edge_key, wait_rate, next_open, horizon,
+                            via_nodes, via_edges, o_nodes, o_time, o_key, is_target, target_key,
+                            max_labels, wait_max, cap)
+        n_lab = out[7]
+        if n_lab >= 0:
+            return (*(a[:n_lab] for a in out[:7]), out[8])
+        cap *= 4  # out of room: search again with more
+
+
+@njit(cache=True)
+def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
+                   rail_code, ok, edge_cost, edge_risk, node_risk, wait_cost, risk_max,
+                   next_open, horizon, via_nodes, via_edges, o_nodes, o_time, o_cost, o_risk,
+                   is_target, tgt_t, tgt_c, tgt_e, max_labels, max_total, cap):
+    n = indptr.size - 1
+    n_stages = via_nodes.shape[0] + 1
+    final = n_stages - 1
+    use_cal = next_open.shape[0] > 0
+    lab_t = np.empty(cap, np.float64)
+    lab_c = np.empty(cap, np.float64)
+    lab_e = np.empty(cap, np.float64)
+    lab_state = np.empty(cap, np.int64)
+    lab_pred = np.empty(cap, np.int64)
+    lab_edge = np.empty(cap, np.int64)
+    lab_enter = np.empty(cap, np.float64)
+    lab_alive = np.zeros(cap, np.bool_)
+    h1 = np.empty(cap, np.float64)
+    h2 = np.zeros(cap, np.float64)
+    hi = np.empty(cap, np.int64)
+    done = np.empty(cap, np.int64)
+    n_done = 0
+    state_slot = np.full(n * n_stages * 8, -1, np.int64)
+    slot_cap = min(cap, n * n_stages * 8)
+    slot_labels = np.empty((slot_cap, max_labels), np.int64)
+    slot_count = np.zeros(slot_cap, np.int64)
+    n_slots = 0
+    n_lab = 0
+    size = 0
+    r = risk_max  # waiting may happen later in the riskiest country: stay conservative
+    n_origins = o_nodes.size
+    i_origin = 0
+    while True:
+        # the origins are pushed first, through the same dominance as every other label
+        if i_origin < n_origins:
+            node = o_nodes[i_origin]
+            new_state = (node * n_stages + _advance(via_nodes, node, 0, final)) * 8
+            t, c, x = o_time[i_origin], o_cost[i_origin], o_risk[i_origin]
+            pred, edge, enter = -1, -1, o_time[i_origin]
+            i_origin += 1
+        else:
+            break
+        n_lab, size, n_slots, full = _pareto_push(
+            new_state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_state, lab_pred,
+            lab_edge, lab_enter, lab_alive, h1, h2, hi, size, n_lab, state_slot, slot_labels,
+            slot_count, n_slots, slot_cap, cap, max_labels, max_total, wait_cost, r, done,
+            n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages)
+        if full:
+            return lab_t, lab_c, lab_e, lab_state, lab_pred, lab_edge, lab_enter, done, -1
+    while size > 0:
+        t = h1[0]
+        idx = hi[0]
+        size = _hpop(h1, h2, hi, size)
+        if not lab_alive[idx]:
+            continue
+        c = lab_c[idx]
+        x = lab_e[idx]
+        state = lab_state[idx]
+        last = state & 7
+        node = (state >> 3) // n_stages
+        stage = (state >> 3) % n_stages
+        if stage == final and is_target[node]:
+            done[n_done] = idx
+            n_done += 1
+            continue  # a target is where the itinerary ends
+        if _dominated_by_targets(t, c, x, done, n_done, lab_t, lab_c, lab_e, lab_state,
+                                 tgt_t, tgt_c, tgt_e, n_stages):
+            continue
+        rn = node_risk[node]
+        for e in range(indptr[node], indptr[node + 1]):
+            if not ok[e]:
+                continue
+            if last != 0 and not _transfer_ok(last, e, transfer_to, rail_code):
+                continue
+            good, enter, leave = _enter_leave(e, t, calendar, exit_calendar, time_h,
+                                              next_open, use_cal, horizon)
+            if not good:
+                continue
+            wait = enter - t + (leave - enter - time_h[e])
+            head = dst[e]
+            new_stage = stage
+            if new_stage < final and via_edges[new_stage, e]:
+                new_stage += 1
+            new_stage = _advance(via_nodes, head, new_stage, final)
+            new_state = ((head * n_stages + new_stage) << 3) + transfer_from[e]
+            n_lab, size, n_slots, full = _pareto_push(
+                new_state, leave, c + wait * wait_cost + edge_cost[e],
+                x + wait * rn + edge_risk[e], idx, e, enter, lab_t, lab_c, lab_e, lab_state,
+                lab_pred, lab_edge, lab_enter, lab_alive, h1, h2, hi, size, n_lab, state_slot,
+                slot_labels, slot_count, n_slots, slot_cap, cap, max_labels, max_total,
+                wait_cost, r, done, n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages)
+            if full:
+                return lab_t, lab_c, lab_e, lab_state, lab_pred, lab_edge, lab_enter, done, -1
+    return lab_t, lab_c, lab_e, lab_state, lab_pred, lab_edge, lab_enter, done[:n_done], n_lab
+
+
+@njit(cache=True)
+def _dominated_by_targets(t, c, x, done, n_done, lab_t, lab_c, lab_e, lab_state, tgt_t, tgt_c,
+                          tgt_e, n_stages):
+    for j in range(n_done):
+        i = done[j]
+        node = (lab_state[i] >> 3) // n_stages
+        if lab_t[i] + tgt_t[node] <= t and lab_c[i] + tgt_c[node] <= c and \
+                lab_e[i] + tgt_e[node] <= x:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _pareto_push(state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_state, lab_pred,
+                 lab_edge, lab_enter, lab_alive, h1, h2, hi, size, n_lab, state_slot,
+                 slot_labels, slot_count, n_slots, slot_cap, cap, max_labels, max_total,
+                 wait_cost, r, done, n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages):
+    """Returns (n_lab, heap size, n_slots, out of room)."""
+    slot = state_slot[state]
+    if slot < 0:
+        if n_slots >= slot_cap:
+            return n_lab, size, n_slots, True
+        slot = n_slots
+        state_slot[state] = slot
+        n_slots += 1
+    count = slot_count[slot]
+    for j in range(count):
+        o = slot_labels[slot, j]
+        to = lab_t[o]
+        if to <= t and lab_c[o] + wait_cost * (t - to) <= c + _EPS and \
+                lab_e[o] + r * (t - to) <= x + _EPS:
+            return n_lab, size, n_slots, False
+    kept = 0
+    for j in range(count):
+        o = slot_labels[slot, j]
+        to = lab_t[o]
+        if t <= to and c + wait_cost * (to - t) <= lab_c[o] + _EPS and \
+                x + r * (to - t) <= lab_e[o] + _EPS:
+            lab_alive[o] = False
+        else:
+            slot_labels[slot, kept] = o
+            kept += 1
+    slot_count[slot] = kept
+    if kept >= max_labels or n_lab >= max_total:
+        return n_lab, size, n_slots, False
+    if _dominated_by_targets(t, c, x, done, n_done, lab_t, lab_c, lab_e, lab_state, tgt_t,
+                             tgt_c, tgt_e, n_stages):
+        return n_lab, size, n_slots, False
+    if n_lab >= cap:
+        return n_lab, size, n_slots, True
+    slot_labels[slot, kept] = n_lab
+    slot_count[slot] = kept + 1
+    lab_t[n_lab] = t
+    lab_c[n_lab] = c
+    lab_e[n_lab] = x
+    lab_state[n_lab] = state
+    lab_pred[n_lab] = pred
+    lab_edge[n_lab] = edge
+    lab_enter[n_lab] = enter
+    lab_alive[n_lab] = True
+    size = _hpush(h1, h2, hi, size, t, 0.0, n_lab)
+    return n_lab + 1, size, n_slots, False
+
+
+def pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
+                  rail_code, ok, edge_cost, edge_risk, node_risk, wait_cost, next_open,
+                  via_nodes, via_edges, o_nodes, o_time, o_cost, o_risk, is_target, tgt_t,
+                  tgt_c, tgt_e, *, max_labels: int, max_total: int):
+    """Labels non-dominated on (time, money, risk exposure); see :mod:`corridor.routing.pareto`.
+
+    Returns
+    -------
+    tuple
+        ``(t, c, e, state, pred, edge, enter, done)``: per label its time, money, risk
+        exposure, state, predecessor, edge and entry hour; ``done`` the labels that reached
+        a target, in the order they were settled.
+    """
+    horizon = next_open.shape[1] if next_open.shape[0] else np.iinfo(np.int64).max
+    risk_max = float(node_risk.max()) if node_risk.size else 0.0
+    cap = min(max_total + o_nodes.size + 1, 1 << 16)  # never more labels than max_total
+    while True:
+        out = _pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from,
+                             transfer_to, rail_code, ok, edge_cost, edge_risk, node_risk,
+                             float(wait_cost), risk_max, next_open, horizon, via_nodes,
+                             via_edges, o_nodes, o_time, o_cost, o_risk, is_target, tgt_t,
+                             tgt_c, tgt_e, max_labels, max_total, cap)
+        n_lab = out[8]
+        if n_lab >= 0:
+            return (*(a[:n_lab] for a in out[:7]), out[7])
+        cap *= 4
