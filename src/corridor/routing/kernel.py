@@ -419,7 +419,8 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
             slot = state_slot[new_state]
             if slot < 0:
                 if n_slots >= slot_cap:
-                    return lab_key, lab_time, lab_state, lab_pred, lab_edge, lab_enter, lab_rank, -1, -1
+                    return (lab_key, lab_time, lab_state, lab_pred, lab_edge, lab_enter,
+                            lab_rank, -1, -1)
                 slot = n_slots
                 state_slot[new_state] = slot
                 n_slots += 1
