@@ -26,7 +26,7 @@ import hashlib
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     from corridor.model.scenario import Scenario
     from corridor.routing.result import Route
 
-__all__ = ["COLUMNS", "ENGINES", "monthly_departures", "od_matrix", "read_place_list",
-           "write_matrix"]
+__all__ = ["COLUMNS", "ENGINES", "iter_od_matrix", "monthly_departures", "od_matrix",
+           "read_place_list", "write_matrix"]
 
 COLUMNS: tuple[str, ...] = (
     "origin", "destination", "departure", "scenario", "corridor", "duration_h", "p50_h",
@@ -156,7 +156,9 @@ def od_matrix(
         is one case next to the ``baseline`` (they are not combined).
     cargo, optimize, draws, seed
         As for :func:`corridor.plan_route`. With ``draws`` > 0 every route gets P50/P90 from
-        a Monte Carlo run seeded with ``seed`` (the same on every engine).
+        a Monte Carlo run seeded with ``seed`` (the same on every engine). With no draws, one
+        search from each origin and departure answers every destination (the same rows as
+        one :func:`corridor.plan_route` per pair, tested).
     engine
         ``inprocess``, ``processes`` or ``dask``.
     workers
@@ -176,6 +178,8 @@ def od_matrix(
         One row per key with the fields of :data:`COLUMNS`, sorted by origin, destination
         (input order), departure, then scenario (baseline first). ``crossings`` is the ids of
         the crossings used, ``;``-joined; ``p50_h``/``p90_h`` are ``None`` when ``draws`` is 0.
+        :func:`iter_od_matrix` yields the same rows one by one, for matrices too large to
+        hold in memory.
 
     Examples
     --------
@@ -183,6 +187,30 @@ def od_matrix(
     >>> rows[0]["scenario"], rows[0]["crossings"].count(";") >= 1
     ('baseline', True)
     """
+    return list(iter_od_matrix(
+        origins, destinations, departures=departures, scenarios=scenarios, cargo=cargo,
+        optimize=optimize, draws=draws, seed=seed, engine=engine, workers=workers,
+        scheduler=scheduler, network=network, progress=progress))
+
+
+def iter_od_matrix(
+    origins: Sequence[str],
+    destinations: Sequence[str],
+    *,
+    departures: Sequence[dt.date | dt.datetime | str],
+    scenarios: Sequence[str | Scenario] = (),
+    cargo: str = "truck",
+    optimize: str = "generalized",
+    draws: int = 0,
+    seed: int = 0,
+    engine: str = "inprocess",
+    workers: int | None = None,
+    scheduler: Any = None,
+    network: Network | None = None,
+    progress: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """:func:`od_matrix`, yielding the rows in order as they are computed (options are
+    checked before the first row)."""
     from corridor.io.folder import load_network
     from corridor.routing.plan import OBJECTIVES, _choice, _parse_depart
 
@@ -217,26 +245,37 @@ def od_matrix(
                token)
     keys = [(i, j, k, c) for i in range(len(origins)) for j in range(len(destinations))
             for k in range(len(when)) for c in range(len(case_names))]
-    bar = _progress_bar(len(keys)) if progress else None
+    if engine != "inprocess" and not network.folder:
+        raise InvalidOptionError(f"engine {engine!r} rebuilds the network on each "
+                                 "worker from its folder; load it with "
+                                 "corridor.load_network(folder)")
+    size = 1 if engine == "inprocess" else (workers or os.cpu_count() or 1)
+    # chunks are consecutive runs of the sorted keys, answered and yielded in order
+    chunks = _chunks(keys, size, by_origin=job.draws == 0)
+    return _stream(job, chunks, network, loaded, engine, size, scheduler, progress,
+                   len(keys))
+
+
+def _stream(job: _Job, chunks: list[list[_Key]], network: Network,
+            scenarios: Sequence[Scenario], engine: str, size: int, scheduler: Any,
+            progress: bool, total: int) -> Iterator[dict[str, Any]]:
+    bar = _progress_bar(total) if progress else None
     try:
         if engine == "inprocess":
-            rows = _run_inprocess(job, keys, network, loaded, bar)
+            parts = _run_inprocess(job, chunks, network, scenarios)
+        elif engine == "processes":
+            parts = _run_processes(job, chunks, network, scenarios, size)
         else:
-            if not network.folder:
-                raise InvalidOptionError(f"engine {engine!r} rebuilds the network on each "
-                                         "worker from its folder; load it with "
-                                         "corridor.load_network(folder)")
-            size = workers or os.cpu_count() or 1
-            chunks = _chunks(keys, size)
-            if engine == "processes":
-                rows = _run_processes(job, chunks, network, loaded, size, bar)
-            else:
-                rows = _run_dask(job, chunks, network, loaded, size, scheduler, bar)
+            parts = _run_dask(job, chunks, network, scenarios, size, scheduler)
+        for part in parts:
+            part.sort(key=lambda pair: pair[0])
+            for _, row in part:
+                yield row
+            if bar is not None:
+                bar.update(len(part))
     finally:
         if bar is not None:
             bar.close()
-    rows.sort(key=lambda pair: pair[0])
-    return [row for _, row in rows]
 
 
 def _load_scenarios(scenarios: Sequence[str | Scenario]) -> tuple[Scenario, ...]:
@@ -276,8 +315,16 @@ def _progress_bar(total: int) -> Any:
     return tqdm(total=total, unit="route", desc="matrix", leave=False, dynamic_ncols=True)
 
 
-def _chunks(keys: list[_Key], workers: int) -> list[list[_Key]]:
-    # About eight chunks per worker balances the load without many round trips.
+def _chunks(keys: list[_Key], workers: int, *, by_origin: bool = False) -> list[list[_Key]]:
+    """Tasks: all the keys of one origin each (``by_origin``: one search answers them), or
+    about eight chunks per worker, which balances the load without many round trips."""
+    if by_origin:
+        out: list[list[_Key]] = []
+        for key in keys:
+            if not out or out[-1][0][0] != key[0]:
+                out.append([])
+            out[-1].append(key)
+        return out
     size = max(1, min(200, math.ceil(len(keys) / (workers * 8))))
     return [keys[i:i + size] for i in range(0, len(keys), size)]
 
@@ -315,34 +362,223 @@ def _row(job: _Job, key: _Key, route: Route | None, error: str) -> dict[str, Any
 
 def _run_keys(job: _Job, keys: Sequence[_Key],
               cases: dict[str, Network]) -> list[tuple[_Key, dict[str, Any]]]:
-    from corridor.routing.plan import plan_route
-
-    out = []
-    for key in keys:
-        i, j, k, c = key
-        if (i, j) in job.same:
-            out.append((key, _row(job, key, None, _SAME_PLACE)))
-            continue
-        try:
-            route = plan_route(job.origins[i], job.destinations[j], depart=job.departures[k],
-                               cargo=job.cargo, optimize=job.optimize,
-                               network=cases[job.cases[c]], draws=job.draws, seed=job.seed)
-        except CorridorError as error:  # no route, or no access leg under this scenario
-            out.append((key, _row(job, key, None, str(error))))
-        else:
-            out.append((key, _row(job, key, route, "")))
+    """Rows for ``keys``. Without Monte Carlo draws, the keys that share an origin, a
+    departure and a case are answered by one one-to-all search (:func:`_one_to_all`);
+    otherwise, and for any pair that search cannot answer, by :func:`corridor.plan_route`."""
+    out: list[tuple[_Key, dict[str, Any]]] = []
+    groups: dict[tuple[int, int, int], list[int]] = {}
+    for i, j, k, c in keys:
+        groups.setdefault((i, k, c), []).append(j)
+    for (i, k, c), js in groups.items():
+        todo = [j for j in js if (i, j) not in job.same]
+        answered = _one_to_all(job, i, k, c, todo, cases) if job.draws == 0 and todo else {}
+        for j in js:
+            key = (i, j, k, c)
+            if (i, j) in job.same:
+                out.append((key, _row(job, key, None, _SAME_PLACE)))
+            elif j in answered:
+                out.append((key, answered[j]))
+            else:
+                out.append((key, _pair_row(job, key, cases)))
     return out
 
 
-def _run_inprocess(job: _Job, keys: list[_Key], network: Network,
-                   scenarios: Sequence[Scenario], bar: Any) -> list:
+def _pair_row(job: _Job, key: _Key, cases: dict[str, Network]) -> dict[str, Any]:
+    from corridor.routing.plan import plan_route
+
+    i, j, k, c = key
+    try:
+        route = plan_route(job.origins[i], job.destinations[j], depart=job.departures[k],
+                           cargo=job.cargo, optimize=job.optimize,
+                           network=cases[job.cases[c]], draws=job.draws, seed=job.seed)
+    except CorridorError as error:  # no route, or no access leg under this scenario
+        return _row(job, key, None, str(error))
+    return _row(job, key, route, "")
+
+
+# A destination's resolved name, end nodes and access legs, by (network, name, objective,
+# cargo): the same for every origin and departure, so worked out once per worker.
+_TARGETS: dict[tuple[int, str, str, str], Any] = {}
+
+
+def _destination(req: Any, name: str) -> Any:
+    from dataclasses import replace
+
+    from corridor.io.gazetteer import resolve_name
+    from corridor.routing.plan import _target_table
+
+    key = (id(req.network), name, req.objective, req.cargo.cargo_id)
+    found = _TARGETS.get(key)
+    if found is None:
+        if len(_TARGETS) > 100_000:
+            _TARGETS.clear()
+        match = resolve_name(name, req.network, allow=("place", "city"))
+        found = _TARGETS[key] = (match, *_target_table(replace(req, destination=match)))
+    return found
+
+
+def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
+                cases: dict[str, Network]) -> dict[int, dict[str, Any]]:
+    """Rows from origin ``i`` to every destination in ``js`` from one search.
+
+    One label-setting search with no target labels every state reachable from the origin;
+    each destination then takes, among the settled labels at its end nodes, the least key
+    plus its access leg, ties to the label settled first — the label the one-to-one search
+    of :func:`corridor.plan_route` stops at. The itinerary to each such end label is built
+    once (:func:`~corridor.routing.itinerary.build_route`) and a destination's access leg
+    is added to its totals as ``build_route`` would add it. Destinations this cannot answer
+    (no access leg, no route) are left out: the caller asks ``plan_route`` for their error.
+    """
+    from dataclasses import replace
+
+    import numpy as np
+
+    from corridor.routing import kernel
+    from corridor.routing.itinerary import _co2e_kg, build_route, corridor_label, mode_distances
+    from corridor.routing.plan import (
+        _edge_mask,
+        _no_access_message,
+        _objective_arrays,
+        _origin_table,
+        _prepare,
+    )
+    from corridor.routing.search import Found, Step
+
+    network = cases[job.cases[c]]
+    try:
+        req = _prepare(job.origins[i], job.destinations[js[0]], depart=job.departures[k],
+                       cargo=job.cargo, objective=job.optimize, via=(), avoid=(), modes=None,
+                       risk_aversion=1.0, network=network)
+    except CorridorError:
+        return {}
+    cn = req.cn
+    origins, origin_access = _origin_table(req)
+    if not origins:  # the origin city lies too far from every network place
+        out: dict[int, dict[str, Any]] = {}
+        for j in js:
+            try:
+                match = _destination(req, job.destinations[j])[0]
+            except CorridorError:
+                continue
+            message = _no_access_message(replace(req, destination=match))
+            if message is not None:
+                out[j] = _error_row(job, (i, j, k, c), message)
+        return out
+    key, wait = _objective_arrays(req)
+    a = cn.arrays
+    o_nodes = np.fromiter(origins, dtype=np.int64, count=len(origins))
+    o_time = np.array([origins[o][0] for o in origins], dtype=np.float64)
+    o_key = np.array([origins[o][1] for o in origins], dtype=np.float64)
+    no_via = np.zeros((0, cn.n_nodes), dtype=np.bool_)
+    lab_key, lab_time, lab_state, lab_pred, lab_edge, lab_enter, lab_rank, _ = \
+        kernel.label_search(
+            a.indptr, a.dst, a.time_h, a.calendar, a.exit_calendar, a.transfer_from,
+            a.transfer_to, a.rail_code, _edge_mask(req), np.asarray(key, dtype=np.float64),
+            np.asarray(wait, dtype=np.float64), cn.next_open_table(req.depart), no_via,
+            np.zeros((0, cn.n_edges), dtype=np.bool_), o_nodes, o_time, o_key,
+            np.zeros(cn.n_nodes, dtype=np.bool_), np.zeros(cn.n_nodes, dtype=np.float64))
+    # per node, its settled label of least key (ties: settled first)
+    settled = np.nonzero(lab_rank >= 0)[0]
+    order = settled[np.lexsort((lab_rank[settled], lab_key[settled]))]
+    nodes = (lab_state[order] >> 3)
+    first = np.unique(nodes, return_index=True)
+    best_at = dict(zip(first[0].tolist(), order[first[1]].tolist(), strict=True))
+
+    cores: dict[int, Any] = {}
+    empty: dict[int, Any] = {}
+
+    def core(label: int) -> Any:
+        if label not in cores:
+            steps = []
+            idx = label
+            while lab_pred[idx] >= 0:
+                p = int(lab_pred[idx])
+                steps.append(Step(int(lab_edge[idx]), float(lab_time[p]),
+                                  float(lab_enter[idx]), float(lab_time[idx])))
+                idx = p
+            steps.reverse()
+            found = Found(int(lab_state[idx] >> 3), int(lab_state[label] >> 3), tuple(steps),
+                          float(lab_key[label]), float(lab_time[label]))
+            route = build_route(req, found, {"origin": origin_access, "destination": empty},
+                                None)
+            cores[label] = (route, _crossing_names(route), mode_distances(route.legs))
+        return cores[label]
+
+    factor = req.cargo.cost_factor
+    out = {}
+    for j in js:
+        try:
+            match, targets, access = _destination(req, job.destinations[j])
+        except CorridorError:
+            continue
+        dest = replace(req, destination=match)
+        if not targets:  # the destination city lies too far from every network place
+            message = _no_access_message(dest)
+            if message is not None:
+                out[j] = _error_row(job, (i, j, k, c), message)
+            continue
+        best = None
+        for node, (_extra_t, extra_k) in targets.items():
+            label = best_at.get(node)
+            if label is None:
+                continue
+            total = float(lab_key[label]) + extra_k
+            rank = int(lab_rank[label])
+            if best is None or (total, rank) < best[0]:
+                best = ((total, rank), node, label)
+        if best is None:
+            continue  # no route: plan_route explains why
+        _, node, label = best
+        route, crossing_names, by_mode = core(label)
+        s = route.summary
+        duration, distance, cost, co2e = s.duration_h, s.distance_km, s.cost_usd, s.co2e_kg
+        weighted = s.risk_exposure
+        countries = list(route.countries)
+        corridor = route.corridor
+        leg = access.get(node)
+        if leg is not None:
+            city = dest.destination.city
+            country = network.countries[city.country]
+            duration += leg.time_h
+            distance += leg.distance_km
+            if leg.cost_usd is not None and factor is not None:
+                cost += leg.cost_usd * factor
+            co2e += _co2e_kg(dest, "road", leg.distance_km)
+            weighted += float(country.risk if country.risk is not None else 0.0) * leg.time_h
+            if not countries or countries[-1] != city.country:
+                countries.append(city.country)
+            modes = dict(by_mode)
+            modes["road"] = modes.get("road", 0.0) + leg.distance_km
+            corridor = corridor_label(network, countries, crossing_names, modes)
+        row: dict[str, Any] = dict.fromkeys(COLUMNS)
+        row.update(
+            origin=job.origins[i], destination=job.destinations[j],
+            departure=job.departures[k].isoformat(timespec="minutes"), scenario=job.cases[c],
+            corridor=corridor, duration_h=round(duration, 2), cost_usd=round(cost, 2),
+            distance_km=round(distance, 1),
+            risk=round(weighted / duration if duration > 0 else 0.0, 3),
+            co2e_kg=round(co2e, 1), crossings=";".join(route.crossings))
+        out[j] = row
+    return out
+
+
+def _error_row(job: _Job, key: _Key, error: str) -> dict[str, Any]:
+    return _row(job, key, None, error)
+
+
+def _crossing_names(route: Route) -> list[str]:
+    names: list[str] = []
+    for leg in route.legs:
+        if leg.kind == "border" and leg.name not in names:
+            names.append(leg.name)
+    return names
+
+
+def _run_inprocess(job: _Job, chunks: list[list[_Key]], network: Network,
+                   scenarios: Sequence[Scenario]) -> Iterator[list]:
     cases = _build_cases(network, scenarios)
-    rows = []
-    for chunk in _chunks(keys, 1):
-        rows.extend(_run_keys(job, chunk, cases))
-        if bar is not None:
-            bar.update(len(chunk))
-    return rows
+    for chunk in chunks:
+        yield _run_keys(job, chunk, cases)
 
 
 # --- workers -----------------------------------------------------------------------------
@@ -368,20 +604,15 @@ def _worker_chunk(job: _Job, keys: Sequence[_Key]) -> list[tuple[_Key, dict[str,
 
 
 def _run_processes(job: _Job, chunks: list[list[_Key]], network: Network,
-                   scenarios: Sequence[Scenario], workers: int, bar: Any) -> list:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+                   scenarios: Sequence[Scenario], workers: int) -> Iterator[list]:
+    from concurrent.futures import ProcessPoolExecutor
 
-    rows: list = []
     with ProcessPoolExecutor(max_workers=workers, initializer=_install,
                              initargs=(job.token, network.folder, tuple(scenarios),
                                        network.content_hash)) as pool:
         futures = [pool.submit(_worker_chunk, job, chunk) for chunk in chunks]
-        for future in as_completed(futures):
-            part = future.result()
-            rows.extend(part)
-            if bar is not None:
-                bar.update(len(part))
-    return rows
+        for future in futures:  # in order: the rows stream out sorted
+            yield future.result()
 
 
 def _pack_folder(folder: str) -> dict[str, bytes]:
@@ -419,9 +650,9 @@ def _dask_plugin(token: str, files: dict[str, bytes], scenarios: Sequence[Scenar
 
 
 def _run_dask(job: _Job, chunks: list[list[_Key]], network: Network,
-              scenarios: Sequence[Scenario], workers: int, scheduler: Any, bar: Any) -> list:
+              scenarios: Sequence[Scenario], workers: int, scheduler: Any) -> Iterator[list]:
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, LocalCluster
     except ImportError:
         raise ImportError("engine 'dask' needs the matrix extra: pip install "
                           "'corridor[matrix]' (dask.distributed is not installed)") from None
@@ -440,13 +671,9 @@ def _run_dask(job: _Job, chunks: list[list[_Key]], network: Network,
         client.register_plugin(plugin)
         # pure=False: every chunk is its own task even when two chunks look alike
         futures = client.map(_worker_chunk, [job] * len(chunks), chunks, pure=False)
-        rows: list = []
-        for future in as_completed(futures):
-            part = future.result()
-            rows.extend(part)
-            if bar is not None:
-                bar.update(len(part))
-        return rows
+        for future in futures:  # in order: the rows stream out sorted
+            yield future.result()
+            future.release()
     finally:
         try:
             client.unregister_worker_plugin(plugin.name)
@@ -460,9 +687,10 @@ def _run_dask(job: _Job, chunks: list[list[_Key]], network: Network,
 
 # --- output ------------------------------------------------------------------------------
 
-def write_matrix(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) -> Path:
+def write_matrix(rows: Iterable[dict[str, Any]], path: str | os.PathLike[str]) -> Path:
     """Write :func:`od_matrix` rows as Parquet (``.parquet``, pyarrow) or CSV (``.csv``),
-    atomically. Returns the path.
+    atomically. Returns the path. Parquet is written as rows arrive (pass
+    :func:`iter_od_matrix` for a matrix larger than memory).
     """
     from corridor.io.export import _atomic_write, write_rows_csv
 
@@ -479,9 +707,15 @@ def write_matrix(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) -
                           "'corridor[matrix]' (pyarrow is not installed)") from None
     schema = pa.schema([(c, pa.string() if c in _TEXT_COLUMNS else pa.float64())
                         for c in COLUMNS])
-    table = pa.Table.from_pylist([{c: row.get(c) for c in COLUMNS} for row in rows],
-                                 schema=schema)
-    with _atomic_write(path, "wb") as handle:
-        pq.write_table(table, handle)
+    with _atomic_write(path, "wb") as handle, pq.ParquetWriter(handle, schema) as writer:
+        batch: list[dict[str, Any]] = []
+        written = False
+        for row in rows:  # in row groups, so that a matrix need not fit in memory
+            batch.append({c: row.get(c) for c in COLUMNS})
+            if len(batch) >= 200_000:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                batch, written = [], True
+        if batch or not written:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
     return Path(path)
 

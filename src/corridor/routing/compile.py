@@ -109,6 +109,17 @@ class CompiledNetwork:
             rail_code=np.asarray(hot.rail_code, dtype=np.bool_),
         )
 
+    @cached_property
+    def access_places(self) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
+        """Places an access leg may join (not border posts, with a road node), in network
+        order: their ids, latitudes and longitudes in radians, and ISO alpha-3 countries."""
+        places = [p for p in self.network.places.values()
+                  if p.kind != "border_post" and (p.place_id, "road") in self.node_index]
+        return (tuple(p.place_id for p in places),
+                np.radians(np.array([p.lat for p in places], dtype=float)),
+                np.radians(np.array([p.lon for p in places], dtype=float)),
+                np.array([p.country for p in places], dtype=object))
+
     def next_open_table(self, start: dt.datetime | None) -> np.ndarray:
         """:meth:`next_open` as one (calendars × hours) array; ``None`` gives an empty table
         (calendars ignored)."""

@@ -295,20 +295,31 @@ def build_route(
 def corridor_name(network, legs: list[Leg], countries: list[str]) -> str:
     """A plain name for the corridor a route uses, from its transit countries, crossings
     and main mode, e.g. ``'via China: Khunjerab, Torugart (road)'``."""
+    crossings: list[str] = []
+    for leg in legs:
+        if leg.kind == "border" and leg.name not in crossings:
+            crossings.append(leg.name)
+    return corridor_label(network, countries, crossings, mode_distances(legs))
+
+
+def mode_distances(legs) -> dict[str, float]:
+    """Kilometres by mode over the moving legs, in order of first use."""
+    by_mode: dict[str, float] = {}
+    for leg in legs:
+        if leg.kind in ("link", "access") and leg.mode:
+            by_mode[leg.mode] = by_mode.get(leg.mode, 0.0) + leg.distance_km
+    return by_mode
+
+
+def corridor_label(network, countries: list[str], crossings: list[str],
+                   by_mode: dict[str, float]) -> str:
+    """:func:`corridor_name` from its parts: countries in order, crossing names, km by mode."""
     ends = {countries[0], countries[-1]} if countries else set()
     transit = []
     for c in countries:
         if c not in ends and c not in transit:
             transit.append(c)
     names = [network.countries[c].name for c in transit if c in network.countries]
-    crossings: list[str] = []
-    for leg in legs:
-        if leg.kind == "border" and leg.name not in crossings:
-            crossings.append(leg.name)
-    by_mode: dict[str, float] = {}
-    for leg in legs:
-        if leg.kind in ("link", "access") and leg.mode:
-            by_mode[leg.mode] = by_mode.get(leg.mode, 0.0) + leg.distance_km
     modes = sorted(by_mode, key=lambda m: -by_mode[m]) or ["road"]
     where = ("via " + ", ".join(names)) if names else "direct"
     if crossings:

@@ -41,52 +41,53 @@ _EPS = 1e-9
 
 
 # --------------------------------------------------------------------------------------------
-# Static and earliest-arrival one-to-all (indexed binary heap with decrease-key)
+# Static and earliest-arrival one-to-all (lazy 4-ary heap: an improved node is pushed again
+# and its stale entries skipped; measured faster than an indexed heap with decrease-key)
 # --------------------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def _sift_up(heap, hkey, pos, i):
-    node = heap[i]
-    key = hkey[i]
+def _push4(hk, hn, size, key, node):
+    i = size
     while i > 0:
-        parent = (i - 1) >> 1
-        if hkey[parent] <= key:
+        parent = (i - 1) >> 2
+        if hk[parent] <= key:
             break
-        heap[i] = heap[parent]
-        hkey[i] = hkey[parent]
-        pos[heap[i]] = i
+        hk[i] = hk[parent]
+        hn[i] = hn[parent]
         i = parent
-    heap[i] = node
-    hkey[i] = key
-    pos[node] = i
+    hk[i] = key
+    hn[i] = node
+    return size + 1
 
 
 @njit(cache=True)
-def _pop(heap, hkey, pos, size):
-    """Remove the root; return the new size. The caller has read heap[0]."""
+def _pop4(hk, hn, size):
+    """Remove the root (read by the caller from ``hk[0]``, ``hn[0]``); return the new size."""
     size -= 1
-    pos[heap[0]] = -2
     if size == 0:
         return 0
-    node = heap[size]
-    key = hkey[size]
+    key = hk[size]
+    node = hn[size]
     i = 0
     while True:
-        child = 2 * i + 1
-        if child >= size:
+        first = 4 * i + 1
+        if first >= size:
             break
-        if child + 1 < size and hkey[child + 1] < hkey[child]:
-            child += 1
-        if hkey[child] >= key:
+        best = first
+        best_key = hk[first]
+        last = min(first + 4, size)
+        for c in range(first + 1, last):
+            if hk[c] < best_key:
+                best = c
+                best_key = hk[c]
+        if best_key >= key:
             break
-        heap[i] = heap[child]
-        hkey[i] = hkey[child]
-        pos[heap[i]] = i
-        i = child
-    heap[i] = node
-    hkey[i] = key
-    pos[node] = i
+        hk[i] = best_key
+        hn[i] = hn[best]
+        i = best
+    hk[i] = key
+    hn[i] = node
     return size
 
 
@@ -94,33 +95,23 @@ def _pop(heap, hkey, pos, size):
 def _dijkstra(indptr, dst, weight, source, pred_edge):
     n = indptr.size - 1
     dist = np.full(n, np.inf)
-    pos = np.full(n, -1, np.int64)  # -1 never queued, -2 settled
-    heap = np.empty(n, np.int64)
-    hkey = np.empty(n, np.float64)
+    hk = np.empty(dst.size + 1, np.float64)  # each edge pushes at most once
+    hn = np.empty(dst.size + 1, np.int64)
     dist[source] = 0.0
-    heap[0] = source
-    hkey[0] = 0.0
-    pos[source] = 0
-    size = 1
+    size = _push4(hk, hn, 0, 0.0, source)
     while size > 0:
-        u = heap[0]
-        du = hkey[0]
-        size = _pop(heap, hkey, pos, size)
+        du = hk[0]
+        u = hn[0]
+        size = _pop4(hk, hn, size)
+        if du > dist[u]:
+            continue  # stale: u was improved after this entry was pushed
         for e in range(indptr[u], indptr[u + 1]):
             v = dst[e]
             nd = du + weight[e]
             if nd < dist[v]:
                 dist[v] = nd
                 pred_edge[v] = e
-                p = pos[v]
-                if p == -1:
-                    heap[size] = v
-                    hkey[size] = nd
-                    size += 1
-                    _sift_up(heap, hkey, pos, size - 1)
-                elif p >= 0:
-                    hkey[p] = nd
-                    _sift_up(heap, hkey, pos, p)
+                size = _push4(hk, hn, size, nd, v)
     return dist
 
 
@@ -186,19 +177,17 @@ def _td_earliest(indptr, dst, time_h, calendar, exit_calendar, next_open, source
                  pred_edge):
     n = indptr.size - 1
     arrive = np.full(n, np.inf)
-    pos = np.full(n, -1, np.int64)
-    heap = np.empty(n, np.int64)
-    hkey = np.empty(n, np.float64)
+    hk = np.empty(dst.size + 1, np.float64)
+    hn = np.empty(dst.size + 1, np.int64)
     use_cal = next_open.shape[0] > 0
     arrive[source] = t0
-    heap[0] = source
-    hkey[0] = t0
-    pos[source] = 0
-    size = 1
+    size = _push4(hk, hn, 0, t0, source)
     while size > 0:
-        u = heap[0]
-        tu = hkey[0]
-        size = _pop(heap, hkey, pos, size)
+        tu = hk[0]
+        u = hn[0]
+        size = _pop4(hk, hn, size)
+        if tu > arrive[u]:
+            continue
         for e in range(indptr[u], indptr[u + 1]):
             ok, _enter, leave = _enter_leave(e, tu, calendar, exit_calendar, time_h, next_open,
                                              use_cal, horizon)
@@ -208,15 +197,7 @@ def _td_earliest(indptr, dst, time_h, calendar, exit_calendar, next_open, source
             if leave < arrive[v]:
                 arrive[v] = leave
                 pred_edge[v] = e
-                p = pos[v]
-                if p == -1:
-                    heap[size] = v
-                    hkey[size] = leave
-                    size += 1
-                    _sift_up(heap, hkey, pos, size - 1)
-                elif p >= 0:
-                    hkey[p] = leave
-                    _sift_up(heap, hkey, pos, p)
+                size = _push4(hk, hn, size, leave, v)
     return arrive
 
 
@@ -243,7 +224,7 @@ def td_earliest_arrival(indptr: np.ndarray, dst: np.ndarray, time_h: np.ndarray,
     next_open = np.asarray(next_open, dtype=np.int64)
     if next_open.ndim != 2:
         raise ValueError("next_open must be a 2-D array (calendars x hours)")
-    horizon = next_open.shape[1] if next_open.shape[0] else np.iinfo(np.int64).max
+    horizon = next_open.shape[1]
     if exit_calendar is None:
         exit_calendar = np.full(dst.size, -1, np.int64)
     pred = np.full(n, -1, np.int64)
@@ -493,7 +474,7 @@ def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, tr
         was); ``best`` is the label of least total at a target (-1 for none).
     """
     n = indptr.size - 1
-    horizon = next_open.shape[1] if next_open.shape[0] else np.iinfo(np.int64).max
+    horizon = next_open.shape[1]
     wait_max = float(wait_rate.max()) if wait_rate.size else 0.0
     cap = capacity or max(1024, 2 * n + 4 * o_nodes.size)
     while True:
@@ -680,9 +661,10 @@ def pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
         exposure, state, predecessor, edge and entry hour; ``done`` the labels that reached
         a target, in the order they were settled.
     """
-    horizon = next_open.shape[1] if next_open.shape[0] else np.iinfo(np.int64).max
+    horizon = next_open.shape[1]
     risk_max = float(node_risk.max()) if node_risk.size else 0.0
-    cap = min(max_total + o_nodes.size + 1, 1 << 16)  # never more labels than max_total
+    # never more labels than max_total; start from a few per node and grow if need be
+    cap = min(max_total + o_nodes.size + 1, max(1 << 16, 2 * (indptr.size - 1)))
     while True:
         out = _pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from,
                              transfer_to, rail_code, ok, edge_cost, edge_risk, node_risk,

@@ -11,7 +11,7 @@ import numpy as np
 
 from corridor.exceptions import InvalidOptionError, NoRouteError, UnknownPlaceError
 from corridor.io.folder import load_network
-from corridor.io.gazetteer import Match, haversine_km, resolve_name
+from corridor.io.gazetteer import Match, resolve_name
 from corridor.model.network import MODES, CargoProfile, Network
 from corridor.routing.compile import (
     KIND_CROSSING,
@@ -153,33 +153,35 @@ def _endpoint_of(match: Match, network: Network) -> Endpoint:
 
 
 def _access_options(req: _Request, match: Match) -> list[_Access]:
-    """Estimated road legs from a gazetteer city to the nearest network places."""
+    """Estimated road legs from a gazetteer city to the nearest network places: the
+    nearest of its own country first, then of others, within ``_ACCESS_MAX_KM``."""
     network, cn = req.network, req.cn
     city = match.city
     assert city is not None
     circuity = network.parameter("road_circuity_factor", 1.0) or 1.0
     country = network.countries[city.country]
-    candidates = []
-    for place in network.places.values():
-        if place.kind == "border_post" or (place.place_id, "road") not in cn.node_index:
-            continue
-        if place.country in req.avoid_countries or place.place_id in req.avoid_places:
-            continue
-        gc = haversine_km(city.lat, city.lon, place.lat, place.lon)
-        same = place.country == city.country
-        candidates.append((not same, gc, place))
-    candidates.sort(key=lambda item: (item[0], item[1]))
+    ids, lat, lon, countries = cn.access_places
+    # great-circle km, as gazetteer.haversine_km, for every candidate at once
+    p1 = math.radians(city.lat)
+    dl = lon - math.radians(city.lon)
+    a = np.sin((lat - p1) / 2) ** 2 + math.cos(p1) * np.cos(lat) * np.sin(dl / 2) ** 2
+    gc = 2 * 6371.0 * np.arcsin(np.sqrt(a))
+    other = countries != city.country
+    usable = np.ones(len(ids), dtype=bool)
+    if req.avoid_countries or req.avoid_places:
+        usable = np.array([c not in req.avoid_countries and p not in req.avoid_places
+                           for p, c in zip(ids, countries, strict=True)], dtype=bool)
+    pick = np.nonzero(usable)[0]
+    pick = pick[np.lexsort((gc[pick], other[pick]))][:_ACCESS_CANDIDATES]
     result = []
-    for _other, gc, place in candidates[:_ACCESS_CANDIDATES]:
-        if gc > _ACCESS_MAX_KM:
+    speed = country.road_speed_kmh or 40.0
+    rate = country.road_cost_usd_per_500km_20t
+    for i in pick.tolist():
+        if gc[i] > _ACCESS_MAX_KM:
             continue
-        distance = gc * circuity
-        speed = country.road_speed_kmh or 40.0
-        rate = country.road_cost_usd_per_500km_20t
-        result.append(
-            _Access(place.place_id, distance, distance / speed,
-                    None if rate is None else rate * distance / 500.0)
-        )
+        distance = float(gc[i]) * circuity
+        result.append(_Access(ids[i], distance, distance / speed,
+                              None if rate is None else rate * distance / 500.0))
     return result
 
 
@@ -598,12 +600,19 @@ def _explain_no_route(req: _Request) -> str:
         closed = sorted(_used(req, found)["calendared"])
         return (f"{head}: every route is closed within two years of departure "
                 f"({', '.join(closed)})")
+    return _no_access_message(req) or \
+        f"{head}: the two places are not connected in network {req.network.name!r}"
+
+
+def _no_access_message(req: _Request) -> str | None:
+    """Why no route: the origin or destination city lies too far from the network."""
     for label, match in (("origin", req.origin), ("destination", req.destination)):
         if match.city is not None and not _access_options(req, match):
-            return (f"{head}: {match.name} is more than {_ACCESS_MAX_KM:.0f} km from every "
+            return (f"no route from {req.origin.name} to {req.destination.name}: "
+                    f"{match.name} is more than {_ACCESS_MAX_KM:.0f} km from every "
                     "place of the network, so no access leg can join it; choose a nearer "
                     f"{label}")
-    return f"{head}: the two places are not connected in network {req.network.name!r}"
+    return None
 
 
 def _used(req: _Request, found: Found) -> dict[str, set[str]]:

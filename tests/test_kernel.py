@@ -1,0 +1,535 @@
+"""The compiled search core (``corridor.routing.kernel``) against independent references.
+
+* :func:`~corridor.routing.kernel.dijkstra` against networkx on random multigraphs, and its
+  predecessor edges form a shortest-path tree;
+* :func:`~corridor.routing.kernel.td_earliest_arrival` against a plain-Python heap search
+  written here from the kernel's documented rules (wait at a calendar until it opens, hold
+  at an exit calendar, nothing at or beyond the horizon), on random hourly open/closed masks;
+* :func:`~corridor.routing.kernel.label_search` with no target labels every reachable node
+  at its shortest time;
+* ``plan_route`` and ``alternatives`` give exactly the same routes with the kernel searches
+  as with the pure-Python ones they replaced (``search_python``, ``_pareto_search_python``),
+  on the bundled network and on a hand-worked network with a weekday-only border post.
+
+Weights are multiples of 1/4 h, so every sum is exact in floating point and the kernel and
+the references can be compared with ``==``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+import os
+import random
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import corridor.routing.pareto as pareto_module
+import corridor.routing.plan as plan_module
+from corridor import InvalidOptionError, NoRouteError, load_network, plan_route
+from corridor.routing import kernel
+from corridor.routing.pareto import alternatives
+from corridor.routing.search import search, search_python
+
+from netbuilder import crossing, place, road, tiny
+
+SETTINGS = settings(
+    max_examples=int(os.environ.get("CORRIDOR_HYPOTHESIS_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+# --------------------------------------------------------------------------- random graphs
+
+QUARTERS = st.integers(0, 40).map(lambda q: q / 4.0)  # 0 to 10 h in quarter hours
+WEIGHTS = st.one_of(st.just(0.0), QUARTERS)  # zero-weight edges are common
+
+
+@st.composite
+def graphs(draw, max_nodes: int = 12, max_edges: int = 30):
+    """``(n, edges)``: edges ``(u, v, w)`` with self-loops, parallel edges and isolated
+    nodes (few edges over up to 12 nodes leave many nodes unreachable)."""
+    n = draw(st.integers(1, max_nodes))
+    node = st.integers(0, n - 1)
+    edges = draw(st.lists(st.tuples(node, node, WEIGHTS), max_size=max_edges))
+    if edges:  # parallel copies of some edges, with other weights
+        for i in draw(st.lists(st.integers(0, len(edges) - 1), max_size=5)):
+            edges.append((edges[i][0], edges[i][1], draw(WEIGHTS)))
+    return n, edges
+
+
+def csr(n: int, edges: list[tuple]) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
+    """``(indptr, dst, edges in CSR order)``; edges are sorted (stably) by source node."""
+    ordered = sorted(edges, key=lambda e: e[0])
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, np.array([e[0] for e in ordered], dtype=np.int64) + 1, 1)
+    dst = np.array([e[1] for e in ordered], dtype=np.int64)
+    return np.cumsum(indptr), dst, ordered
+
+
+def column(edges: list[tuple], i: int, dtype) -> np.ndarray:
+    return np.array([e[i] for e in edges], dtype=dtype)
+
+
+# --------------------------------------------------------------------------- dijkstra
+
+
+@SETTINGS
+@given(graphs(), st.data())
+def test_dijkstra_matches_networkx(graph, data):
+    n, edges = graph
+    source = data.draw(st.integers(0, n - 1), label="source")
+    indptr, dst, ordered = csr(n, edges)
+    weight = column(ordered, 2, np.float64)
+    dist, pred = kernel.dijkstra(indptr, dst, weight, source, return_predecessors=True)
+
+    reference = nx.MultiDiGraph()
+    reference.add_nodes_from(range(n))
+    reference.add_weighted_edges_from(edges)
+    expected = nx.single_source_dijkstra_path_length(reference, source)
+    assert dist.tolist() == [expected.get(v, math.inf) for v in range(n)]
+
+    # the predecessor edges form a shortest-path tree rooted at the source
+    src = np.repeat(np.arange(n), np.diff(indptr))
+    assert pred[source] == -1
+    for v in range(n):
+        if v == source or math.isinf(dist[v]):
+            assert pred[v] == -1, f"node {v} has a predecessor but no path"
+            continue
+        e = pred[v]
+        assert dst[e] == v
+        assert dist[v] == dist[src[e]] + weight[e]
+        hops, u = 0, v
+        while u != source:  # the tree leads back to the source
+            u = src[pred[u]]
+            hops += 1
+            assert hops < n, f"predecessors of {v} form a cycle"
+
+
+def test_dijkstra_without_predecessors_and_unreachable():
+    # 0 -> 1 (2 h) twice, 1 -> 2 (0 h); node 3 has only an edge out of it
+    indptr, dst, ordered = csr(4, [(0, 1, 2.0), (0, 1, 3.0), (1, 2, 0.0), (3, 0, 1.0)])
+    dist = kernel.dijkstra(indptr, dst, column(ordered, 2, np.float64), 0)
+    assert dist.tolist() == [0.0, 2.0, 2.0, math.inf]
+
+
+# --------------------------------------------------------------------------- earliest arrival
+
+
+def next_open_from(mask: np.ndarray) -> np.ndarray:
+    """Per calendar and hour, the first open hour at or after it (the horizon if none)."""
+    calendars, horizon = mask.shape
+    table = np.empty((calendars, horizon), dtype=np.int64)
+    for c in range(calendars):
+        following = horizon
+        for h in range(horizon - 1, -1, -1):
+            if mask[c, h]:
+                following = h
+            table[c, h] = following
+    return table
+
+
+def earliest_arrival(n: int, edges: list[tuple], mask: np.ndarray, source: int,
+                     t0: float) -> list[float]:
+    """Plain-Python earliest arrival: edges ``(u, v, hours, calendar, exit calendar)``.
+
+    An edge is entered when it is reached if the hour then is open, else at the first open
+    hour after; it releases when its time is up if the exit calendar is open in that hour,
+    else at its next open hour. Nothing happens at or beyond the horizon.
+    """
+    horizon = mask.shape[1]
+
+    def first_open(calendar: int, hour: int) -> int | None:
+        return next((h for h in range(hour, horizon) if mask[calendar, h]), None)
+
+    arrive = [math.inf] * n
+    arrive[source] = t0
+    heap = [(t0, source)]
+    settled: set[int] = set()
+    while heap:
+        t, u = heapq.heappop(heap)
+        if u in settled:
+            continue
+        settled.add(u)
+        for a, v, hours, calendar, exit_calendar in edges:
+            if a != u:
+                continue
+            enter = t
+            if calendar >= 0:
+                opening = first_open(calendar, int(t))
+                if opening is None:
+                    continue
+                enter = max(t, opening)
+            leave = enter + hours
+            if leave >= horizon:
+                continue
+            if exit_calendar >= 0:
+                opening = first_open(exit_calendar, int(leave))
+                if opening is None:
+                    continue
+                leave = max(leave, opening)
+            if leave < arrive[v]:
+                arrive[v] = leave
+                heapq.heappush(heap, (leave, v))
+    return arrive
+
+
+@st.composite
+def timetabled(draw, all_open: bool = False):
+    """A random graph whose edges may carry a calendar and an exit calendar, the calendars'
+    hourly open masks over a short horizon, a source and a start time."""
+    n, edges = draw(graphs())
+    n_calendars = draw(st.integers(1, 3))
+    horizon = draw(st.integers(1, 60)) if not all_open else 10_000
+    if all_open:
+        mask = np.ones((n_calendars, horizon), dtype=bool)
+    else:
+        p_open = draw(st.sampled_from((0.1, 0.5, 0.9)))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        mask = rng.random((n_calendars, horizon)) < p_open
+    calendar = st.one_of(st.just(-1), st.integers(0, n_calendars - 1))
+    timed = [(u, v, w, draw(calendar), draw(calendar)) for u, v, w in edges]
+    source = draw(st.integers(0, n - 1))
+    t0 = draw(st.integers(0, 4 * min(horizon, 30) - 1)) / 4.0
+    return n, timed, mask, source, t0
+
+
+def run_td(n, timed, mask, source, t0):
+    indptr, dst, ordered = csr(n, timed)
+    return kernel.td_earliest_arrival(
+        indptr, dst, column(ordered, 2, np.float64), column(ordered, 3, np.int64),
+        next_open_from(mask), source, t0, exit_calendar=column(ordered, 4, np.int64),
+        return_predecessors=True)
+
+
+@SETTINGS
+@given(timetabled())
+def test_earliest_arrival_matches_the_reference(case):
+    n, timed, mask, source, t0 = case
+    arrive, pred = run_td(n, timed, mask, source, t0)
+    assert arrive.tolist() == earliest_arrival(n, timed, mask, source, t0)
+    assert all(t < mask.shape[1] for v, t in enumerate(arrive) if v != source and t < math.inf)
+    assert all((pred[v] >= 0) == (v != source and arrive[v] < math.inf) for v in range(n))
+
+
+@SETTINGS
+@given(timetabled(all_open=True))
+def test_earliest_arrival_with_calendars_always_open_is_dijkstra(case):
+    n, timed, _mask, source, t0 = case
+    arrive, _ = run_td(n, timed, _mask, source, t0)
+    indptr, dst, ordered = csr(n, timed)
+    dist = kernel.dijkstra(indptr, dst, column(ordered, 2, np.float64), source)
+    assert arrive.tolist() == (dist + t0).tolist()
+
+
+def test_earliest_arrival_by_hand():
+    # 0 -> 1 takes 1 h and opens at hours 2 and 4 only; 1 -> 2 takes 1.5 h and releases
+    # only in hour 5; 0 -> 2 directly takes 10 h, past the horizon of 6 h
+    mask = np.zeros((2, 6), dtype=bool)
+    mask[0, [2, 4]] = True
+    mask[1, 5] = True
+    timed = [(0, 1, 1.0, 0, -1), (1, 2, 1.5, -1, 1), (0, 2, 10.0, -1, -1)]
+    # leave at 0.5, wait for hour 2, arrive 3.0; reach hour 4.5, released at 5.0
+    arrive, _ = run_td(3, timed, mask, 0, 0.5)
+    assert arrive.tolist() == [0.5, 3.0, 5.0]
+    # leave at 2.75: hour 2 is open, enter at once, arrive 3.75; 5.25 is in hour 5: open
+    assert run_td(3, timed, mask, 0, 2.75)[0].tolist() == [2.75, 3.75, 5.25]
+    # leave at 4.5: hour 4 is open, arrive 5.5; 5.5 + 1.5 = 7.0 is beyond the horizon
+    assert run_td(3, timed, mask, 0, 4.5)[0].tolist() == [4.5, 5.5, math.inf]
+    # leave at 5.0: hour 5 is shut for 0 -> 1 and stays shut until the horizon
+    assert run_td(3, timed, mask, 0, 5.0)[0].tolist() == [5.0, math.inf, math.inf]
+
+
+# --------------------------------------------------------------------------- label search
+
+
+@SETTINGS
+@given(graphs(), st.data())
+def test_label_search_without_targets_labels_every_node_at_its_shortest_time(graph, data):
+    n, edges = graph
+    m = len(edges)
+    ok = data.draw(st.lists(st.booleans(), min_size=m, max_size=m), label="ok")
+    source = data.draw(st.integers(0, n - 1), label="source")
+    t0 = data.draw(st.integers(0, 40), label="t0 (quarters)") / 4.0
+    marked = [(*e, flag) for e, flag in zip(edges, ok, strict=True)]
+    indptr, dst, ordered = csr(n, marked)
+    time_h = column(ordered, 2, np.float64)
+    no_transfer = np.zeros(m, dtype=np.int64)
+    found = kernel.label_search(
+        indptr, dst, time_h, np.full(m, -1, np.int64), np.full(m, -1, np.int64), no_transfer,
+        no_transfer.copy(), np.zeros(8, dtype=np.bool_), column(ordered, 3, np.bool_),
+        time_h.copy(), np.ones(n), np.zeros((0, 24), dtype=np.int64),
+        np.zeros((0, n), dtype=np.bool_), np.zeros((0, m), dtype=np.bool_),
+        np.array([source], dtype=np.int64), np.array([t0]), np.array([0.0]),
+        np.zeros(n, dtype=np.bool_), np.zeros(n))
+    key, time, state, best = found[0], found[1], found[2], found[-1]
+    assert best == -1  # no target
+    best_key = [math.inf] * n
+    for k, s in zip(key.tolist(), state.tolist(), strict=True):
+        assert s & 7 == 0  # no transfer was taken
+        best_key[s >> 3] = min(best_key[s >> 3], k)
+    usable = [(u, v, w) for u, v, w, flag in marked if flag]
+    u_indptr, u_dst, u_ordered = csr(n, usable)
+    assert best_key == kernel.dijkstra(u_indptr, u_dst, column(u_ordered, 2, np.float64),
+                                       source).tolist()
+    # with objective time and no calendars, a label's key is its travel time
+    assert (time == key + t0).all()
+
+
+# --------------------------------------------------------------------------- kernel vs Python
+
+
+def route_difference(kernel_route, python_route) -> str:
+    """Where two routes first differ (for assertion messages)."""
+    if kernel_route.summary != python_route.summary:
+        return f"summaries differ:\n{kernel_route.summary}\n{python_route.summary}"
+    for i, (a, b) in enumerate(zip(kernel_route.legs, python_route.legs, strict=False)):
+        if a != b:
+            return f"leg {i} differs:\n{a}\n{b}"
+    return (f"{len(kernel_route.legs)} legs vs {len(python_route.legs)}; "
+            f"crossings {kernel_route.crossings} vs {python_route.crossings}")
+
+
+def plan_both(monkeypatch, *args, **kwargs):
+    """``plan_route`` with the kernel search, then with ``search_python``: each result is a
+    route or the message of the ``NoRouteError``."""
+    results = []
+    for implementation in (search, search_python):
+        monkeypatch.setattr(plan_module, "search", implementation)
+        try:
+            results.append(plan_route(*args, draws=0, **kwargs))
+        except NoRouteError as error:
+            results.append(f"NoRouteError: {error}")
+    monkeypatch.setattr(plan_module, "search", search)
+    return results
+
+
+def assert_same(kernel_result, python_result, label: str) -> None:
+    if isinstance(kernel_result, str) or isinstance(python_result, str):
+        assert kernel_result == python_result, label
+        return
+    assert kernel_result == python_result, \
+        f"{label}: {route_difference(kernel_result, python_result)}"
+    # spelled out, so that a failure names the figure that differs
+    assert kernel_result.crossings == python_result.crossings, label
+    assert kernel_result.summary.duration_h == python_result.summary.duration_h, label
+    assert kernel_result.summary.cost_usd == python_result.summary.cost_usd, label
+
+
+COUNTRY = {"Karachi": "PAK", "Almaty": "KAZ", "Tashkent": "UZB", "Kabul": "AFG",
+           "Lahore": "PAK", "Bishkek": "KGZ", "Dushanbe": "TJK", "Kashgar": "CHN",
+           "Ashgabat": "TKM", "Osh": "KGZ", "Peshawar": "PAK", "Gwadar": "PAK",
+           "Termez": "UZB", "Urumqi": "CHN", "Mashhad": "IRN"}
+# winter (passes shut) and summer departures; some off the hour (the search starts at t0 > 0)
+DEPARTURES = ("2026-01-15T08:00", "2026-07-15T08:00", "2026-01-31T22:30", "2026-07-04T13:15")
+OBJECTIVES_TESTED = ("time", "cost", "generalized", "risk", "time_p90")
+VIAS = ("Torkham", "Khunjerab", "Termez", "Kabul", "Osh")
+AVOIDS = ("AFG", "TJK", "IRN", "Khunjerab", "Torugart", "Irkeshtam", "Hairatan-Termez")
+AVOID_COUNTRY = {"AFG": "AFG", "TJK": "TJK", "IRN": "IRN", "Termez": "UZB", "Kabul": "AFG",
+                 "Osh": "KGZ"}
+
+
+def region_cases(count: int = 40, seed: int = 20260715) -> list:
+    """A seeded sample of city pairs; every third has a via, every other an avoidance (when
+    it does not exclude the origin, destination or via)."""
+    rng = random.Random(seed)
+    names = list(COUNTRY)
+    pairs = rng.sample([(a, b) for a in names for b in names if a != b], count)
+    cases = []
+    for i, (origin, destination) in enumerate(pairs):
+        via = (VIAS[i // 3 % len(VIAS)],) if i % 3 == 0 else ()  # each via in turn
+        if via and via[0] in (origin, destination):
+            via = ()
+        used = {COUNTRY[origin], COUNTRY[destination], *(AVOID_COUNTRY.get(v) for v in via)}
+        used.discard(None)
+        avoid = tuple(a for a in [rng.choice(AVOIDS)]
+                      if i % 2 == 0 and AVOID_COUNTRY.get(a) not in used and a not in via)
+        cargo = "teu" if i % 4 == 1 else "truck"  # teu: rail, gauge changes, transfers
+        name = "".join([f"{origin}-{destination}", *(f" via {v}" for v in via),
+                        *(f" no {a}" for a in avoid)])
+        cases.append(pytest.param(origin, destination, DEPARTURES[i % 4], via, avoid, cargo,
+                                  id=name))
+    return cases
+
+
+@pytest.mark.parametrize(("origin", "destination", "depart", "via", "avoid", "cargo"),
+                         region_cases())
+def test_plan_route_kernel_matches_python_on_the_region(region, monkeypatch, origin, destination,
+                                                        depart, via, avoid, cargo):
+    for objective in OBJECTIVES_TESTED:
+        label = f"{origin} -> {destination} {depart} {objective} via={via} avoid={avoid}"
+        try:
+            kernel_result, python_result = plan_both(
+                monkeypatch, origin, destination, depart=depart, cargo=cargo,
+                optimize=objective, via=via, avoid=avoid, network=region)
+        except InvalidOptionError:
+            pytest.fail(f"{label}: the test asks for an invalid combination")
+        assert_same(kernel_result, python_result, label)
+
+
+def test_region_sample_is_not_vacuous(region):
+    """The sample above mostly finds routes (a NoRouteError on both sides would agree
+    trivially), and the seasons differ: Khunjerab is used in July, not in January."""
+    found = 0
+    for param in region_cases():
+        origin, destination, depart, via, avoid, cargo = param.values
+        try:
+            plan_route(origin, destination, depart=depart, cargo=cargo, optimize="time",
+                       via=via, avoid=avoid, network=region, draws=0)
+            found += 1
+        except NoRouteError:
+            pass
+    assert found >= 30
+    summer = plan_route("Lahore", "Kashgar", depart="2026-07-15", optimize="time",
+                        network=region, draws=0)
+    winter = plan_route("Lahore", "Kashgar", depart="2026-01-15", optimize="time",
+                        network=region, draws=0)
+    assert "khunjerab" in summer.crossings and "khunjerab" not in winter.crossings
+
+
+ALTERNATIVE_CASES = [
+    ("Islamabad", "Almaty", "2026-07-15", "truck", (), ()),
+    ("Karachi", "Tashkent", "2026-01-15", "teu", (), ()),
+    ("Kabul", "Kashgar", "2026-07-04T13:15", "truck", (), ("TJK",)),
+    ("Bishkek", "Kashgar", "2026-01-31T22:30", "truck", ("Torugart",), ()),
+    ("Peshawar", "Termez", "2026-01-15", "truck", ("Torkham",), ("Hairatan-Termez",)),
+]
+
+
+def alternatives_both(monkeypatch, *args, **kwargs):
+    """``alternatives`` with the kernel Pareto search, then with the Python one; each result
+    is (routes, the raw labels the search returned)."""
+    results = []
+    for implementation in (pareto_module._pareto_search, pareto_module._pareto_search_python):
+        labels: list = []
+
+        def recording(*a, implementation=implementation, labels=labels, **kw):
+            out = implementation(*a, **kw)
+            labels.extend(out)
+            return out
+
+        monkeypatch.setattr(pareto_module, "_pareto_search", recording)
+        results.append((alternatives(*args, **kwargs), labels))
+        monkeypatch.undo()
+    return results
+
+
+@pytest.mark.parametrize(("origin", "destination", "depart", "cargo", "via", "avoid"),
+                         ALTERNATIVE_CASES)
+def test_alternatives_kernel_matches_python_on_the_region(region, monkeypatch, origin,
+                                                          destination, depart, cargo, via,
+                                                          avoid):
+    (k_routes, k_labels), (p_routes, p_labels) = alternatives_both(
+        monkeypatch, origin, destination, depart=depart, cargo=cargo, via=via, avoid=avoid,
+        network=region)
+    assert k_labels, "the Pareto search reached no target"
+    assert k_labels == p_labels  # the same labels, in the same order, to the last bit
+    assert [r.crossings for r in k_routes] == [r.crossings for r in p_routes]
+    for a, b in zip(k_routes, p_routes, strict=True):
+        assert a == b, route_difference(a, b)
+
+
+# --------------------------------------------------------------------------- hand-worked
+
+
+@pytest.fixture
+def weekday_post(tmp_path):
+    """netbuilder.tiny, with the East post (BBB -> CCC) shut on Saturdays and Sundays."""
+    return load_network(tiny(tmp_path / "t", crossings=[
+        crossing("pass", "a_pass", "c_pass", 1, 1, ab_cost_usd=10, ba_cost_usd=10,
+                 calendar_id="winter"),
+        crossing("west", "a_west", "b_west", 5, 5, ab_cost_usd=20, ba_cost_usd=20),
+        crossing("east", "b_east", "c_east", 3, 3, ab_cost_usd=30, ba_cost_usd=30,
+                 calendar_id="weekdays"),
+    ], calendars=[
+        dict(calendar_id="winter", seq=1, action="close", months="12-3", sources="s1"),
+        dict(calendar_id="weekdays", seq=1, action="close", weekdays="Sat;Sun", sources="s1"),
+    ]))
+
+
+@pytest.mark.parametrize(
+    ("depart", "hours", "wait_h", "arrive"),
+    [
+        # Wednesday: 1 + 5 + 2 + 1 + 3 + 1 = 13 h through BBB, no wait
+        (dt.datetime(2026, 7, 15, 8), 13.0, 0.0, dt.datetime(2026, 7, 15, 21)),
+        # Friday 13:00: at the East post Fri 22:00, clearance ends Sat 01:00 with the post
+        # shut, so the cargo is released Mon 00:00 and reaches Gamma Mon 01:00 (60 h)
+        (dt.datetime(2026, 7, 17, 13), 60.0, 0.0, dt.datetime(2026, 7, 20, 1)),
+        # Friday 20:00: at the East post Sat 05:00, wait 43 h to Mon 00:00, 3 h + 1 h on
+        (dt.datetime(2026, 7, 17, 20), 56.0, 43.0, dt.datetime(2026, 7, 20, 4)),
+    ],
+)
+def test_weekday_post_by_hand_and_both_implementations(weekday_post, monkeypatch, depart,
+                                                       hours, wait_h, arrive):
+    assert depart.weekday() in (2, 4)  # a Wednesday and Fridays
+    kernel_route, python_route = plan_both(monkeypatch, "Alpha", "Gamma", depart=depart,
+                                           optimize="time", avoid=["Pass"],
+                                           network=weekday_post)
+    assert_same(kernel_route, python_route, str(depart))
+    assert kernel_route.crossings == ("west", "east")
+    assert kernel_route.summary.duration_h == hours
+    assert kernel_route.summary.wait_time_h == wait_h
+    assert kernel_route.arrive == arrive
+    for objective in ("cost", "generalized", "risk", "time_p90"):
+        assert_same(*plan_both(monkeypatch, "Alpha", "Gamma", depart=depart,
+                               optimize=objective, avoid=["Pass"], network=weekday_post),
+                    f"{depart} {objective}")
+    # with the pass allowed, July: 4 h over it, whatever the weekday
+    free, reference = plan_both(monkeypatch, "Alpha", "Gamma", depart=depart,
+                                optimize="time", network=weekday_post)
+    assert free == reference and free.crossings == ("pass",) and free.summary.duration_h == 4
+
+
+def test_weekday_post_alternatives_match(weekday_post, monkeypatch):
+    (k_routes, k_labels), (p_routes, p_labels) = alternatives_both(
+        monkeypatch, "Alpha", "Gamma", depart="2026-01-16T20:00", network=weekday_post)
+    assert k_labels == p_labels
+    assert k_routes == p_routes
+    # January: the pass is shut until April; through BBB, Friday 20:00 to Monday 04:00
+    # (see test_weekday_post_by_hand_and_both_implementations) is the fastest
+    assert min(r.summary.duration_h for r in k_routes) == 56.0
+    assert all("east" in r.crossings and "pass" not in r.crossings for r in k_routes)
+
+
+# ------------------------------------------------------------------------------- the horizon
+# With no calendar rows (``next_open`` of shape ``(0, HORIZON_HOURS)``, as ``search`` and
+# ``CompiledNetwork.next_open_table`` pass for a network without calendars or with calendars
+# ignored), the kernels still stop at the horizon, as the Python searches do.
+
+
+@pytest.fixture
+def two_year_road(tmp_path):
+    """One road of 1,000,000 km at 50 km/h: 20,000 h, beyond the 17,568 h horizon."""
+    return load_network(tiny(tmp_path / "t", places=[place("alpha", "AAA", 40, 70),
+                                                     place("omega", "AAA", 41, 71)],
+                             links=[road("far", "alpha", "omega", 1_000_000)], crossings=[],
+                             calendars=[]))
+
+
+def test_earliest_arrival_without_calendars_stops_at_the_horizon():
+    indptr, dst, ordered = csr(2, [(0, 1, 10.0, -1, -1)])
+    arrive = kernel.td_earliest_arrival(indptr, dst, column(ordered, 2, np.float64),
+                                        column(ordered, 3, np.int64),
+                                        np.zeros((0, 6), dtype=np.int64), 0)
+    assert arrive.tolist() == [0.0, math.inf]  # "times at or beyond the horizon: unreachable"
+
+
+def test_plan_route_beyond_the_horizon_without_calendars(two_year_road, monkeypatch):
+    kernel_result, python_result = plan_both(monkeypatch, "Alpha", "Omega",
+                                             depart="2026-07-15", optimize="time",
+                                             network=two_year_road)
+    assert python_result.startswith("NoRouteError")
+    assert kernel_result == python_result  # the kernel finds a 20,000 h route
+
+
+def test_pareto_labels_beyond_the_horizon_without_calendars(two_year_road, monkeypatch):
+    from corridor.exceptions import NoRouteError
+
+    with pytest.raises(NoRouteError, match="not connected"):
+        alternatives_both(monkeypatch, "Alpha", "Omega", depart="2026-07-15",
+                          network=two_year_road)
