@@ -175,3 +175,34 @@ def test_cli_end_to_end(folder, tmp_path):
     table = pq.read_table(out).to_pylist()
     assert [r["duration_h"] for r in table if r["origin"] == "Alpha"
             and r["destination"] == "Gamma"] == [13.0, 4.0]
+
+
+def test_one_search_per_origin_gives_the_rows_of_one_route_per_pair(monkeypatch):
+    """The one-to-all path of od_matrix against plan_route for every pair, on the bundled
+    network, with cities the network reaches, cities too far from it (no access leg) and
+    pairs that no road joins, in winter and summer."""
+    from corridor.analysis import matrix as matrix_module
+
+    origins = ["Karachi", "Faisalabad", "Tehran", "Osh", "Kokand", "Zahedan"]
+    destinations = ["Almaty", "Kashgar", "Tabriz", "Herat", "Bukhara", "Gwadar", "Khorog",
+                    "Karachi", "Turkmenbashi", "Baku"]
+    departures = ["2026-01-15", "2026-07-15"]
+    calls = []
+    real = matrix_module._one_to_all
+
+    def counting(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append(len(out))
+        return out
+
+    monkeypatch.setattr(matrix_module, "_one_to_all", counting)
+    batch = od_matrix(origins, destinations, departures=departures)
+    assert len(calls) == len(origins) * len(departures)  # one search per origin × departure
+    assert sum(calls) == len(batch) - 1 * len(departures)  # all but Karachi → Karachi
+    monkeypatch.setattr(matrix_module, "_one_to_all", lambda *a, **k: {})
+    pairwise = od_matrix(origins, destinations, departures=departures)
+    assert batch == pairwise
+    errors = " ".join(row["error"] for row in batch if row["error"])
+    assert "so no access leg can join it" in errors  # both explanations are exercised
+    assert "are not connected" in errors
+    assert sum(1 for row in batch if not row["error"]) >= len(batch) // 2

@@ -426,8 +426,9 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
     plus its access leg, ties to the label settled first — the label the one-to-one search
     of :func:`corridor.plan_route` stops at. The itinerary to each such end label is built
     once (:func:`~corridor.routing.itinerary.build_route`) and a destination's access leg
-    is added to its totals as ``build_route`` would add it. Destinations this cannot answer
-    (no access leg, no route) are left out: the caller asks ``plan_route`` for their error.
+    is added to its totals as ``build_route`` would add it; a destination without a route
+    gets the error ``plan_route`` would raise. Destinations left out (a name the gazetteer
+    does not resolve) are asked of ``plan_route`` by the caller.
     """
     from dataclasses import replace
 
@@ -437,6 +438,7 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
     from corridor.routing.itinerary import _co2e_kg, build_route, corridor_label, mode_distances
     from corridor.routing.plan import (
         _edge_mask,
+        _explain_no_route,
         _no_access_message,
         _objective_arrays,
         _origin_table,
@@ -511,9 +513,8 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
             match, targets, access = _destination(req, job.destinations[j])
         except CorridorError:
             continue
-        dest = replace(req, destination=match)
         if not targets:  # the destination city lies too far from every network place
-            message = _no_access_message(dest)
+            message = _no_access_message(replace(req, destination=match), origin_ok=True)
             if message is not None:
                 out[j] = _error_row(job, (i, j, k, c), message)
             continue
@@ -526,8 +527,10 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
             rank = int(lab_rank[label])
             if best is None or (total, rank) < best[0]:
                 best = ((total, rank), node, label)
-        if best is None:
-            continue  # no route: plan_route explains why
+        if best is None:  # no route: explained as plan_route explains it
+            out[j] = _error_row(job, (i, j, k, c),
+                                _explain_no_route(replace(req, destination=match)))
+            continue
         _, node, label = best
         route, crossing_names, by_mode = core(label)
         s = route.summary
@@ -537,13 +540,13 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
         corridor = route.corridor
         leg = access.get(node)
         if leg is not None:
-            city = dest.destination.city
+            city = match.city
             country = network.countries[city.country]
             duration += leg.time_h
             distance += leg.distance_km
             if leg.cost_usd is not None and factor is not None:
                 cost += leg.cost_usd * factor
-            co2e += _co2e_kg(dest, "road", leg.distance_km)
+            co2e += _co2e_kg(req, "road", leg.distance_km)  # depends on the cargo only
             weighted += float(country.risk if country.risk is not None else 0.0) * leg.time_h
             if not countries or countries[-1] != city.country:
                 countries.append(city.country)

@@ -604,9 +604,12 @@ def _explain_no_route(req: _Request) -> str:
         f"{head}: the two places are not connected in network {req.network.name!r}"
 
 
-def _no_access_message(req: _Request) -> str | None:
-    """Why no route: the origin or destination city lies too far from the network."""
+def _no_access_message(req: _Request, *, origin_ok: bool = False) -> str | None:
+    """Why no route: the origin or destination city lies too far from the network
+    (``origin_ok``: the origin is known to have an access leg)."""
     for label, match in (("origin", req.origin), ("destination", req.destination)):
+        if label == "origin" and origin_ok:
+            continue
         if match.city is not None and not _access_options(req, match):
             return (f"no route from {req.origin.name} to {req.destination.name}: "
                     f"{match.name} is more than {_ACCESS_MAX_KM:.0f} km from every "
