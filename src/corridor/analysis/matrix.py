@@ -20,9 +20,11 @@ so; no search is run. A pair without a route under a scenario gets a row with th
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import hashlib
+import itertools
 import math
 import os
 import tempfile
@@ -243,20 +245,20 @@ def iter_od_matrix(
         repr(s) for s in loaded])).encode()).hexdigest()[:16]
     job = _Job(origins, destinations, when, case_names, same, cargo, optimize, draws, seed,
                token)
-    keys = [(i, j, k, c) for i in range(len(origins)) for j in range(len(destinations))
-            for k in range(len(when)) for c in range(len(case_names))]
+    shape = (len(origins), len(destinations), len(when), len(case_names))
     if engine != "inprocess" and not network.folder:
         raise InvalidOptionError(f"engine {engine!r} rebuilds the network on each "
                                  "worker from its folder; load it with "
                                  "corridor.load_network(folder)")
     size = 1 if engine == "inprocess" else (workers or os.cpu_count() or 1)
-    # chunks are consecutive runs of the sorted keys, answered and yielded in order
-    chunks = _chunks(keys, size, by_origin=job.draws == 0)
+    # chunks are consecutive runs of the sorted keys, made as they are needed, answered
+    # and yielded in order
+    chunks = _chunks(shape, size, by_origin=job.draws == 0)
     return _stream(job, chunks, network, loaded, engine, size, scheduler, progress,
-                   len(keys))
+                   math.prod(shape))
 
 
-def _stream(job: _Job, chunks: list[list[_Key]], network: Network,
+def _stream(job: _Job, chunks: Iterator[list[_Key]], network: Network,
             scenarios: Sequence[Scenario], engine: str, size: int, scheduler: Any,
             progress: bool, total: int) -> Iterator[dict[str, Any]]:
     bar = _progress_bar(total) if progress else None
@@ -315,18 +317,40 @@ def _progress_bar(total: int) -> Any:
     return tqdm(total=total, unit="route", desc="matrix", leave=False, dynamic_ncols=True)
 
 
-def _chunks(keys: list[_Key], workers: int, *, by_origin: bool = False) -> list[list[_Key]]:
-    """Tasks: all the keys of one origin each (``by_origin``: one search answers them), or
-    about eight chunks per worker, which balances the load without many round trips."""
+def _chunks(shape: tuple[int, int, int, int], workers: int, *,
+            by_origin: bool = False) -> Iterator[list[_Key]]:
+    """Tasks, as consecutive runs of the sorted keys (origin, destination, departure,
+    case): all the keys of one origin each (``by_origin``: one search answers them), or
+    about eight chunks per worker, which balances the load without many round trips. Made
+    one at a time, so that 12 million keys are never all in memory."""
+    n_o, n_d, n_k, n_c = shape
     if by_origin:
-        out: list[list[_Key]] = []
-        for key in keys:
-            if not out or out[-1][0][0] != key[0]:
-                out.append([])
-            out[-1].append(key)
-        return out
-    size = max(1, min(200, math.ceil(len(keys) / (workers * 8))))
-    return [keys[i:i + size] for i in range(0, len(keys), size)]
+        for i in range(n_o):
+            yield [(i, j, k, c) for j in range(n_d) for k in range(n_k) for c in range(n_c)]
+        return
+    size = max(1, min(200, math.ceil(math.prod(shape) / (workers * 8))))
+    keys = itertools.product(range(n_o), range(n_d), range(n_k), range(n_c))
+    while chunk := list(itertools.islice(keys, size)):
+        yield chunk
+
+
+def _in_order(submit: Any, chunks: Iterator[list[_Key]], window: int) -> Iterator[list]:
+    """Submit chunks with at most ``window`` in flight; yield their results in order."""
+    pending: collections.deque = collections.deque()
+    for chunk in chunks:
+        pending.append(submit(chunk))
+        if len(pending) >= window:
+            yield _result(pending.popleft())
+    while pending:
+        yield _result(pending.popleft())
+
+
+def _result(future: Any) -> list:
+    part = future.result()
+    release = getattr(future, "release", None)  # a Dask future: drop it from the cluster
+    if release is not None:
+        release()
+    return part
 
 
 def _build_cases(network: Network, scenarios: Sequence[Scenario]) -> dict[str, Network]:
@@ -577,7 +601,7 @@ def _crossing_names(route: Route) -> list[str]:
     return names
 
 
-def _run_inprocess(job: _Job, chunks: list[list[_Key]], network: Network,
+def _run_inprocess(job: _Job, chunks: Iterator[list[_Key]], network: Network,
                    scenarios: Sequence[Scenario]) -> Iterator[list]:
     cases = _build_cases(network, scenarios)
     for chunk in chunks:
@@ -606,16 +630,15 @@ def _worker_chunk(job: _Job, keys: Sequence[_Key]) -> list[tuple[_Key, dict[str,
     return _run_keys(job, keys, cases)
 
 
-def _run_processes(job: _Job, chunks: list[list[_Key]], network: Network,
+def _run_processes(job: _Job, chunks: Iterator[list[_Key]], network: Network,
                    scenarios: Sequence[Scenario], workers: int) -> Iterator[list]:
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers, initializer=_install,
                              initargs=(job.token, network.folder, tuple(scenarios),
                                        network.content_hash)) as pool:
-        futures = [pool.submit(_worker_chunk, job, chunk) for chunk in chunks]
-        for future in futures:  # in order: the rows stream out sorted
-            yield future.result()
+        yield from _in_order(lambda chunk: pool.submit(_worker_chunk, job, chunk), chunks,
+                             4 * workers)
 
 
 def _pack_folder(folder: str) -> dict[str, bytes]:
@@ -652,7 +675,7 @@ def _dask_plugin(token: str, files: dict[str, bytes], scenarios: Sequence[Scenar
     return MatrixNetworks()
 
 
-def _run_dask(job: _Job, chunks: list[list[_Key]], network: Network,
+def _run_dask(job: _Job, chunks: Iterator[list[_Key]], network: Network,
               scenarios: Sequence[Scenario], workers: int, scheduler: Any) -> Iterator[list]:
     try:
         from distributed import Client, LocalCluster
@@ -672,11 +695,11 @@ def _run_dask(job: _Job, chunks: list[list[_Key]], network: Network,
                           network.content_hash)
     try:
         client.register_plugin(plugin)
+        n_workers = len(client.scheduler_info().get("workers", {})) or workers
         # pure=False: every chunk is its own task even when two chunks look alike
-        futures = client.map(_worker_chunk, [job] * len(chunks), chunks, pure=False)
-        for future in futures:  # in order: the rows stream out sorted
-            yield future.result()
-            future.release()
+        yield from _in_order(
+            lambda chunk: client.submit(_worker_chunk, job, chunk, pure=False), chunks,
+            4 * n_workers)
     finally:
         try:
             client.unregister_worker_plugin(plugin.name)
