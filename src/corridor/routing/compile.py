@@ -95,18 +95,25 @@ class CompiledNetwork:
         )
 
     @cached_property
+    def node_layer_index(self) -> np.ndarray:
+        """Each node's layer as its index in :data:`corridor.model.network.LAYERS`."""
+        return np.array([LAYERS.index(layer) for layer in self.node_layer], dtype=np.int64)
+
+    @cached_property
     def arrays(self) -> KernelArrays:
         """The graph as the compiled kernels (:mod:`corridor.routing.kernel`) read it."""
-        hot = self.hot
+        codes = self.node_layer_index + 1
+        transfer = self.edge_kind == KIND_TRANSFER
         return KernelArrays(
             indptr=self.indptr,
             dst=self.edge_dst,
             time_h=self.edge_time_h,
             calendar=self.edge_calendar,
-            exit_calendar=np.asarray(hot.exit_calendar, dtype=np.int64),
-            transfer_from=np.asarray(hot.transfer_from, dtype=np.int64),
-            transfer_to=np.asarray(hot.transfer_to, dtype=np.int64),
-            rail_code=np.asarray(hot.rail_code, dtype=np.bool_),
+            # a crossing with a calendar releases cargo only while open
+            exit_calendar=np.where(self.edge_kind == KIND_CROSSING, self.edge_calendar, -1),
+            transfer_from=np.where(transfer, codes[self.edge_src], 0),
+            transfer_to=np.where(transfer, codes[self.edge_dst], 0),
+            rail_code=np.array([False] + [layer.startswith("rail") for layer in LAYERS]),
         )
 
     @cached_property

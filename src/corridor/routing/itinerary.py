@@ -359,7 +359,7 @@ def _alternative_warning(
 ) -> None:
     """Explain when a closure made the route go another way."""
     cn, network = req.cn, req.network
-    if not any(int(c) >= 0 for c in cn.edge_calendar.tolist()):
+    if not (cn.edge_calendar >= 0).any():
         return
     free, _ = run(replace(req, use_calendars=False))
     if free is None or [s.edge for s in free.steps] == [s.edge for s in found.steps]:

@@ -12,7 +12,7 @@ import numpy as np
 from corridor.exceptions import InvalidOptionError, NoRouteError, UnknownPlaceError
 from corridor.io.folder import load_network
 from corridor.io.gazetteer import Match, resolve_name
-from corridor.model.network import MODES, CargoProfile, Network
+from corridor.model.network import LAYERS, MODES, CargoProfile, Network
 from corridor.routing.compile import (
     KIND_CROSSING,
     KIND_LINK,
@@ -190,7 +190,7 @@ def _vot_per_h(req: _Request) -> float:
     return value * req.value_of_time_pct_per_day / 100.0 / 24.0
 
 
-def _objective_arrays(req: _Request) -> tuple[list[float], list[float]]:
+def _objective_arrays(req: _Request) -> tuple[np.ndarray, np.ndarray]:
     cn = req.cn
     factor = req.cargo.cost_factor if req.cargo.cost_factor is not None else 0.0
     cost = cn.edge_cost_imputed_usd * factor  # unknown costs priced, not free
@@ -214,7 +214,7 @@ def _objective_arrays(req: _Request) -> tuple[list[float], list[float]]:
         key = cost + vot * time * (1.0 + req.risk_aversion * cn.edge_risk) + _TIE_BREAK * time
         wait = wait_cost_h + vot * (1.0 + req.risk_aversion * node_risk) + _TIE_BREAK
     key = np.where(np.isfinite(time), key, np.inf)
-    return key.tolist(), np.asarray(wait, dtype=float).tolist()
+    return np.asarray(key, dtype=float), np.asarray(wait, dtype=float)
 
 
 def _edge_mask(req: _Request) -> np.ndarray:
@@ -222,8 +222,9 @@ def _edge_mask(req: _Request) -> np.ndarray:
     modes = np.array([m in req.modes for m in MODES])
     # A transfer may lead into any layer the cargo may use, and always onto the road (the
     # hand-over at the origin and destination), even when --modes leaves road out.
-    layer_ok = np.array([layer == "road" or layer.split(":")[0] in req.cargo.modes
-                         for layer in cn.node_layer])
+    by_layer = np.array([layer == "road" or layer.split(":")[0] in req.cargo.modes
+                         for layer in LAYERS])
+    layer_ok = by_layer[cn.node_layer_index]
     transfer = cn.edge_kind == KIND_TRANSFER
     ok = np.where(transfer, layer_ok[cn.edge_dst], modes[cn.edge_mode])
     if not req.open_planned:

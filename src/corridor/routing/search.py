@@ -73,28 +73,13 @@ def search_python(
     vias: Sequence[Via] = (),
     max_labels: int = 8,
 ) -> Found | None:
-    """:func:`search` in plain Python: the reference the compiled kernel is tested against.
-
-    Parameters
-    ----------
-    origins
-        ``node -> (start time h, start key)``; times are hours after the horizon start.
-    targets
-        ``node -> (extra time h, extra key)`` added on arrival (for access legs).
-    edge_ok
-        Boolean mask of usable edges (status, cargo modes, avoidances).
-    edge_key
-        Objective increment of each edge, waiting excluded.
-    node_wait_rate
-        Objective cost of one hour of waiting at each node.
-    next_open
-        Per calendar, the first open hour at or after each hour; ``None`` ignores calendars.
-    vias
-        Points to pass in order.
-    """
+    """:func:`search` in plain Python, with the same parameters and result: the reference
+    the compiled kernel (:func:`corridor.routing.kernel.label_search`) is tested against."""
     hot = cn.hot
     indptr, dst, etime, t_from = hot.indptr, hot.dst, hot.time_h, hot.transfer_from
-    ok = edge_ok.tolist()
+    ok = np.asarray(edge_ok).tolist()
+    edge_key = np.asarray(edge_key, dtype=float).tolist()
+    node_wait_rate = np.asarray(node_wait_rate, dtype=float).tolist()
     n_stages = len(vias) + 1
     via_nodes = [v.nodes for v in vias]
     via_edges = [v.edges for v in vias]
