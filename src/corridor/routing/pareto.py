@@ -239,7 +239,7 @@ def alternatives(
     modes: Sequence[str] | None = None,
     risk_aversion: float = 1.0,
     network: Network | None = None,
-    max_labels: int = 12,
+    max_labels: int = 24,
     draws: int = 0,
     seed: int | None = 0,
     deadline: dt.datetime | None = None,

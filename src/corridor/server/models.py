@@ -127,7 +127,7 @@ class RouteRequest(_Filters, _Departure, _Trip):
                     "probability to `reliability`.")
     alternatives: bool = Field(False, description="Return the Pareto-optimal options on time, "
                                                   "money and risk, one per corridor.")
-    max_labels: int = Field(12, ge=1, description="With `alternatives`: labels kept per "
+    max_labels: int = Field(24, ge=1, description="With `alternatives`: labels kept per "
                                                   "search state (bounded by `max_labels`).")
 
 
