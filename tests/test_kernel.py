@@ -263,7 +263,8 @@ def test_label_search_without_targets_labels_every_node_at_its_shortest_time(gra
     found = kernel.label_search(
         indptr, dst, time_h, np.full(m, -1, np.int64), np.full(m, -1, np.int64), no_transfer,
         no_transfer.copy(), np.zeros(8, dtype=np.bool_), column(ordered, 3, np.bool_),
-        time_h.copy(), np.ones(n), np.zeros((0, 24), dtype=np.int64),
+        time_h.copy(), np.ones(n), np.zeros((0, 10_000), dtype=np.int64),  # no calendar;
+        # a horizon beyond any arrival here
         np.zeros((0, n), dtype=np.bool_), np.zeros((0, m), dtype=np.bool_),
         np.array([source], dtype=np.int64), np.array([t0]), np.array([0.0]),
         np.zeros(n, dtype=np.bool_), np.zeros(n))
@@ -279,6 +280,45 @@ def test_label_search_without_targets_labels_every_node_at_its_shortest_time(gra
                                        source).tolist()
     # with objective time and no calendars, a label's key is its travel time
     assert (time == key + t0).all()
+
+
+@SETTINGS
+@given(timetabled(), st.data())
+def test_a_star_finds_the_same_least_key_as_the_plain_search(case, data):
+    """With the reverse graph, label_search orders labels by key + lower_bound (A*): same
+    best total and arrival as without it, on random graphs with calendars, waiting costs
+    and several targets; and the bound at the origin never exceeds the answer."""
+    n, timed, mask, source, t0 = case
+    m = len(timed)
+    indptr, dst, ordered = csr(n, timed)
+    time_h = column(ordered, 2, np.float64)
+    key = time_h * data.draw(st.sampled_from((1.0, 0.5, 3.0)), label="key per hour")
+    wait = np.array(data.draw(st.lists(st.sampled_from((0.0, 1.0, 2.5)), min_size=n,
+                                       max_size=n), label="wait rates"))
+    targets = data.draw(st.sets(st.integers(0, n - 1), min_size=1), label="targets")
+    is_target = np.zeros(n, dtype=np.bool_)
+    is_target[list(targets)] = True
+    target_key = np.array([data.draw(st.sampled_from((0.0, 0.25, 2.0))) if is_target[v]
+                           else 0.0 for v in range(n)])
+    src = np.repeat(np.arange(n), np.diff(indptr))
+    reverse = (np.concatenate([[0], np.cumsum(np.bincount(dst, minlength=n))]),
+               np.argsort(dst, kind="stable"), src)
+    none = np.zeros(m, dtype=np.int64)
+    args = (indptr, dst, time_h, column(ordered, 3, np.int64), column(ordered, 4, np.int64),
+            none, none.copy(), np.zeros(8, dtype=np.bool_), np.ones(m, dtype=np.bool_), key,
+            wait, next_open_from(mask), np.zeros((0, n), dtype=np.bool_),
+            np.zeros((0, m), dtype=np.bool_), np.array([source]), np.array([t0]),
+            np.array([0.0]), is_target, target_key)
+    plain = kernel.label_search(*args, max_labels=64)
+    astar = kernel.label_search(*args, max_labels=64, reverse=reverse)
+    assert (plain[-1] < 0) == (astar[-1] < 0)
+    if plain[-1] >= 0:
+        total = [r[0][r[-1]] + target_key[r[2][r[-1]] >> 3] for r in (plain, astar)]
+        assert total[1] == pytest.approx(total[0], abs=1e-9)
+        # the bound at the origin is a lower bound of the answer
+        bound = kernel.lower_bound(*reverse, key, np.ones(m, dtype=np.bool_), is_target,
+                                   target_key)
+        assert bound[source] <= total[0] + 1e-9
 
 
 # --------------------------------------------------------------------------- kernel vs Python
@@ -476,9 +516,14 @@ def test_weekday_post_by_hand_and_both_implementations(weekday_post, monkeypatch
     assert kernel_route.summary.wait_time_h == wait_h
     assert kernel_route.arrive == arrive
     for objective in ("cost", "generalized", "risk", "time_p90"):
-        assert_same(*plan_both(monkeypatch, "Alpha", "Gamma", depart=depart,
-                               optimize=objective, avoid=["Pass"], network=weekday_post),
-                    f"{depart} {objective}")
+        k, p = plan_both(monkeypatch, "Alpha", "Gamma", depart=depart, optimize=objective,
+                         avoid=["Pass"], network=weekday_post)
+        # On this network the cost and risk objectives fill the weekend with loops back and
+        # forth over the West post rather than wait (both implementations); loops of equal
+        # value are ties, and the kernel's A* order may settle another of them.
+        label = f"{depart} {objective}"
+        assert k.summary.objective_value == pytest.approx(p.summary.objective_value), label
+        assert (k.summary.duration_h, k.arrive) == (p.summary.duration_h, p.arrive), label
     # with the pass allowed, July: 4 h over it, whatever the weekday
     free, reference = plan_both(monkeypatch, "Alpha", "Gamma", depart=depart,
                                 optimize="time", network=weekday_post)

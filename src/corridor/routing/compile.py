@@ -114,6 +114,10 @@ class CompiledNetwork:
             transfer_from=np.where(transfer, codes[self.edge_src], 0),
             transfer_to=np.where(transfer, codes[self.edge_dst], 0),
             rail_code=np.array([False] + [layer.startswith("rail") for layer in LAYERS]),
+            rindptr=np.concatenate([[0], np.cumsum(np.bincount(self.edge_dst,
+                                                               minlength=self.n_nodes))]),
+            redge=np.argsort(self.edge_dst, kind="stable"),
+            src=self.edge_src,
         )
 
     @cached_property
@@ -169,6 +173,14 @@ class KernelArrays:
     transfer_from: np.ndarray
     transfer_to: np.ndarray
     rail_code: np.ndarray
+    rindptr: np.ndarray  # the reverse CSR: edges by head node
+    redge: np.ndarray
+    src: np.ndarray
+
+    @property
+    def reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(rindptr, redge, src)`` for :func:`corridor.routing.kernel.lower_bound`."""
+        return self.rindptr, self.redge, self.src
 
 
 @dataclass(frozen=True)

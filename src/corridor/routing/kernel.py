@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["dijkstra", "label_search", "pareto_search", "td_earliest_arrival"]
+__all__ = ["dijkstra", "label_search", "lower_bound", "pareto_search", "td_earliest_arrival"]
 
 _EPS = 1e-9
 
@@ -310,7 +310,8 @@ def _transfer_ok(last, e, transfer_to, rail_code):
 @njit(cache=True)
 def _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
                   rail_code, ok, edge_key, wait_rate, next_open, horizon, via_nodes, via_edges,
-                  o_nodes, o_time, o_key, is_target, target_key, max_labels, wait_max, cap):
+                  o_nodes, o_time, o_key, is_target, target_key, bound, max_labels, wait_max,
+                  cap):
     n = indptr.size - 1
     n_stages = via_nodes.shape[0] + 1
     final = n_stages - 1
@@ -351,20 +352,21 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
         lab_edge[n_lab] = -1
         lab_enter[n_lab] = o_time[i]
         lab_alive[n_lab] = True
-        size = _hpush(h1, h2, hi, size, o_key[i], o_time[i], n_lab)
+        size = _hpush(h1, h2, hi, size, o_key[i] + bound[node], o_time[i], n_lab)
         n_lab += 1
 
     best_total = np.inf
     best_label = -1
     while size > 0:
-        key = h1[0]
+        f = h1[0]  # key + a lower bound of what remains to a target (A*; 0 without targets)
         time = h2[0]
         idx = hi[0]
         size = _hpop(h1, h2, hi, size)
-        if key >= best_total:
+        if f >= best_total:
             break
         if not lab_alive[idx]:
             continue
+        key = lab_key[idx]
         lab_rank[idx] = n_settled
         n_settled += 1
         state = lab_state[idx]
@@ -388,9 +390,9 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
                 continue
             new_key = key + (enter - time) * rate + edge_key[e] + \
                 (leave - enter - time_h[e]) * rate
-            if new_key >= best_total:
-                continue
             head = dst[e]
+            if new_key + bound[head] >= best_total:
+                continue  # also when no target can be reached from head (bound inf)
             new_stage = stage
             if new_stage < final and via_edges[new_stage, e]:
                 new_stage += 1
@@ -449,7 +451,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
             lab_edge[n_lab] = e
             lab_enter[n_lab] = enter
             lab_alive[n_lab] = True
-            size = _hpush(h1, h2, hi, size, new_key, leave, n_lab)
+            size = _hpush(h1, h2, hi, size, new_key + bound[head], leave, n_lab)
             n_lab += 1
     return lab_key, lab_time, lab_state, lab_pred, lab_edge, lab_enter, lab_rank, n_lab, \
         best_label
@@ -458,12 +460,17 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
 def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
                  rail_code, ok, edge_key, wait_rate, next_open, via_nodes, via_edges,
                  o_nodes, o_time, o_key, is_target, target_key, *, max_labels: int = 8,
-                 capacity: int | None = None):
+                 capacity: int | None = None, reverse: tuple | None = None):
     """Time-dependent label setting of least key; see :mod:`corridor.routing.search`.
 
     A state is ``((node * n_stages + stage) << 3) + layer code of the transfer just taken``.
     With targets the search stops once no label can improve on the best target; with no
     target (``is_target`` all false) it labels every reachable state.
+
+    With ``reverse`` (the graph's reverse CSR, ``(rindptr, redge, src)``) and targets, the
+    search is an A* search: labels leave the heap in order of key plus
+    :func:`lower_bound` of their node, and a label that cannot beat the best target even at
+    that bound is not kept. The answer is the same; far less of a large network is searched.
 
     Returns
     -------
@@ -477,15 +484,67 @@ def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, tr
     horizon = next_open.shape[1]
     wait_max = float(wait_rate.max()) if wait_rate.size else 0.0
     cap = capacity or max(1024, 2 * n + 4 * o_nodes.size)
+    if reverse is not None and is_target.any():
+        bound = lower_bound(*reverse, edge_key, ok, is_target, target_key)
+    else:
+        bound = np.zeros(n)
     while True:
         out = _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from,
                             transfer_to, rail_code, ok, edge_key, wait_rate, next_open, horizon,
                             via_nodes, via_edges, o_nodes, o_time, o_key, is_target, target_key,
-                            max_labels, wait_max, cap)
+                            bound, max_labels, wait_max, cap)
         n_lab = out[7]
         if n_lab >= 0:
             return (*(a[:n_lab] for a in out[:7]), out[8])
         cap *= 4  # out of room: search again with more
+
+
+@njit(cache=True)
+def _lower_bound(rindptr, redge, src, edge_key, ok, is_target, target_key):
+    n = rindptr.size - 1
+    dist = np.full(n, np.inf)
+    hk = np.empty(redge.size + n + 1, np.float64)
+    hn = np.empty(redge.size + n + 1, np.int64)
+    size = 0
+    for v in range(n):
+        if is_target[v]:
+            dist[v] = target_key[v]
+            size = _push4(hk, hn, size, target_key[v], v)
+    while size > 0:
+        d = hk[0]
+        v = hn[0]
+        size = _pop4(hk, hn, size)
+        if d > dist[v]:
+            continue
+        for j in range(rindptr[v], rindptr[v + 1]):
+            e = redge[j]
+            if not ok[e]:
+                continue
+            u = src[e]
+            nd = d + edge_key[e]
+            if nd < dist[u]:
+                dist[u] = nd
+                size = _push4(hk, hn, size, nd, u)
+    return dist
+
+
+def lower_bound(rindptr: np.ndarray, redge: np.ndarray, src: np.ndarray, edge_key: np.ndarray,
+                ok: np.ndarray, is_target: np.ndarray, target_key: np.ndarray) -> np.ndarray:
+    """Per node, the least key to any target (plus its ``target_key``) over usable edges,
+    ignoring calendars, waits, transfer rules and vias: a lower bound of what a label there
+    still has to pay (``inf`` where no target can be reached). A static search backwards
+    from the targets over the reverse CSR (``rindptr``; ``redge``: edge ids by head node).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> src, dst = np.array([0, 1]), np.array([1, 2])   # 0 -> 1 -> 2
+    >>> lower_bound(np.array([0, 0, 1, 2]), np.array([0, 1]), src, np.array([2.0, 3.0]),
+    ...             np.ones(2, bool), np.array([False, False, True]), np.zeros(3)).tolist()
+    [5.0, 3.0, 0.0]
+    """
+    return _lower_bound(rindptr, redge, src, np.asarray(edge_key, np.float64),
+                        np.asarray(ok, np.bool_), is_target, np.asarray(target_key, np.float64))
 
 
 @njit(cache=True)
