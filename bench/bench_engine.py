@@ -461,6 +461,21 @@ def bench_label_searches(kernel, g: RoadGraph, sources: list[int], t0: float) ->
                                        np.array([0.0]), none, np.zeros(n), max_labels=8)
         return run
 
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(g.indptr))
+    reverse = (np.concatenate([[0], np.cumsum(np.bincount(g.dst, minlength=n))]),
+               np.argsort(g.dst, kind="stable"), src)
+    far = {s: int((s + n // 2) % n) for s in sources}  # a target half the grid away
+
+    def to_target(key, wait):
+        def run(s):
+            is_target = np.zeros(n, np.bool_)
+            is_target[far[s]] = True
+            return kernel.label_search(*common, key, wait, table, no_via_n, no_via_m,
+                                       np.array([s], np.int64), np.array([t0]),
+                                       np.array([0.0]), is_target, np.zeros(n), max_labels=8,
+                                       reverse=reverse)
+        return run
+
     def pareto(s):
         return kernel.pareto_search(*common, money, g.weight * 0.5, np.full(n, 0.5), 40.0 / 24,
                                     table, no_via_n, no_via_m, np.array([s], np.int64),
@@ -473,6 +488,8 @@ def bench_label_searches(kernel, g: RoadGraph, sources: list[int], t0: float) ->
             np.ascontiguousarray(g.weight), np.ones(n)),
         "label_search one-to-all, money + costed waits": label(money, np.full(n, 40.0 / 24)),
         "pareto_search one-to-all, 3 criteria, ≤4 labels/node": pareto,
+        "label_search to one target (A*), money + costed waits": to_target(
+            money, np.full(n, 40.0 / 24)),
     }
     for name, run in runs.items():
         run(sources[0])  # compile or load from the cache
