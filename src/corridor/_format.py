@@ -16,9 +16,16 @@ def _num(value: float | None, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _km(value: float) -> str:
+    """Kilometres: whole above 10 km, one decimal below (street-level legs)."""
+    return _num(value, 1 if value < 10 else 0)
+
+
 def _hours(h: float) -> str:
     if h >= 48:
         return f"{h / 24:.1f} d"
+    if h < 0.95:
+        return f"{h * 60:.0f} min"  # street-level legs
     return f"{h:.1f} h"
 
 
@@ -54,12 +61,12 @@ def format_route(route: Route) -> str:
             note += " [est.]"
         lines.append(
             f"{i:>2}  {leg.kind:<8} {span:<46} {leg.mode:<5} "
-            f"{_num(leg.distance_km) if leg.distance_km else '':>6} "
+            f"{_km(leg.distance_km) if leg.distance_km else '':>6} "
             f"{_hours(leg.duration_h):>8} {_num(leg.cost_usd):>7}  {note}"
         )
     lines += [
         "",
-        f"distance {_num(s.distance_km)} km  ·  time {_hours(s.duration_h)} "
+        f"distance {_km(s.distance_km)} km  ·  time {_hours(s.duration_h)} "
         f"(moving {_hours(s.moving_time_h)}, borders {_hours(s.border_time_h)}, "
         f"waiting {_hours(s.wait_time_h)})",
         f"cost ${_num(s.cost_usd)}  ·  CO2e {_num(s.co2e_kg)} kg  ·  risk {s.risk:.2f} "
