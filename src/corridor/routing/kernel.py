@@ -551,7 +551,7 @@ def lower_bound(rindptr: np.ndarray, redge: np.ndarray, src: np.ndarray, edge_ke
 def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
                    rail_code, ok, edge_cost, edge_risk, node_risk, wait_cost, risk_max,
                    next_open, horizon, via_nodes, via_edges, o_nodes, o_time, o_cost, o_risk,
-                   is_target, tgt_t, tgt_c, tgt_e, max_labels, max_total, cap):
+                   is_target, tgt_t, tgt_c, tgt_e, lb, max_labels, max_total, cap):
     n = indptr.size - 1
     n_stages = via_nodes.shape[0] + 1
     final = n_stages - 1
@@ -593,15 +593,15 @@ def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, 
             new_state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_state, lab_pred,
             lab_edge, lab_enter, lab_alive, h1, h2, hi, size, n_lab, state_slot, slot_labels,
             slot_count, n_slots, slot_cap, cap, max_labels, max_total, wait_cost, r, done,
-            n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages)
+            n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages, lb)
         if full:
             return lab_t, lab_c, lab_e, lab_state, lab_pred, lab_edge, lab_enter, done, -1
     while size > 0:
-        t = h1[0]
         idx = hi[0]
         size = _hpop(h1, h2, hi, size)
         if not lab_alive[idx]:
             continue
+        t = lab_t[idx]
         c = lab_c[idx]
         x = lab_e[idx]
         state = lab_state[idx]
@@ -612,9 +612,10 @@ def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, 
             done[n_done] = idx
             n_done += 1
             continue  # a target is where the itinerary ends
-        if _dominated_by_targets(t, c, x, done, n_done, lab_t, lab_c, lab_e, lab_state,
-                                 tgt_t, tgt_c, tgt_e, n_stages):
-            continue
+        if _dominated_by_targets(t + lb[0, node], c + lb[1, node], x + lb[2, node], done,
+                                 n_done, lab_t, lab_c, lab_e, lab_state, tgt_t, tgt_c, tgt_e,
+                                 n_stages):
+            continue  # no completion can beat an itinerary already found
         rn = node_risk[node]
         for e in range(indptr[node], indptr[node + 1]):
             if not ok[e]:
@@ -637,7 +638,7 @@ def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, 
                 x + wait * rn + edge_risk[e], idx, e, enter, lab_t, lab_c, lab_e, lab_state,
                 lab_pred, lab_edge, lab_enter, lab_alive, h1, h2, hi, size, n_lab, state_slot,
                 slot_labels, slot_count, n_slots, slot_cap, cap, max_labels, max_total,
-                wait_cost, r, done, n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages)
+                wait_cost, r, done, n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages, lb)
             if full:
                 return lab_t, lab_c, lab_e, lab_state, lab_pred, lab_edge, lab_enter, done, -1
     return lab_t, lab_c, lab_e, lab_state, lab_pred, lab_edge, lab_enter, done[:n_done], n_lab
@@ -659,8 +660,11 @@ def _dominated_by_targets(t, c, x, done, n_done, lab_t, lab_c, lab_e, lab_state,
 def _pareto_push(state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_state, lab_pred,
                  lab_edge, lab_enter, lab_alive, h1, h2, hi, size, n_lab, state_slot,
                  slot_labels, slot_count, n_slots, slot_cap, cap, max_labels, max_total,
-                 wait_cost, r, done, n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages):
+                 wait_cost, r, done, n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages, lb):
     """Returns (n_lab, heap size, n_slots, out of room)."""
+    node = (state >> 3) // n_stages
+    if lb[0, node] == np.inf:
+        return n_lab, size, n_slots, False  # no target can be reached from here
     slot = state_slot[state]
     if slot < 0:
         if n_slots >= slot_cap:
@@ -688,8 +692,8 @@ def _pareto_push(state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_sta
     slot_count[slot] = kept
     if kept >= max_labels or n_lab >= max_total:
         return n_lab, size, n_slots, False
-    if _dominated_by_targets(t, c, x, done, n_done, lab_t, lab_c, lab_e, lab_state, tgt_t,
-                             tgt_c, tgt_e, n_stages):
+    if _dominated_by_targets(t + lb[0, node], c + lb[1, node], x + lb[2, node], done, n_done,
+                             lab_t, lab_c, lab_e, lab_state, tgt_t, tgt_c, tgt_e, n_stages):
         return n_lab, size, n_slots, False
     if n_lab >= cap:
         return n_lab, size, n_slots, True
@@ -703,15 +707,22 @@ def _pareto_push(state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_sta
     lab_edge[n_lab] = edge
     lab_enter[n_lab] = enter
     lab_alive[n_lab] = True
-    size = _hpush(h1, h2, hi, size, t, 0.0, n_lab)
+    size = _hpush(h1, h2, hi, size, t + lb[0, node], 0.0, n_lab)
     return n_lab + 1, size, n_slots, False
 
 
 def pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
                   rail_code, ok, edge_cost, edge_risk, node_risk, wait_cost, next_open,
                   via_nodes, via_edges, o_nodes, o_time, o_cost, o_risk, is_target, tgt_t,
-                  tgt_c, tgt_e, *, max_labels: int, max_total: int):
+                  tgt_c, tgt_e, *, max_labels: int, max_total: int,
+                  reverse: tuple | None = None):
     """Labels non-dominated on (time, money, risk exposure); see :mod:`corridor.routing.pareto`.
+
+    With ``reverse`` (the reverse CSR, as for :func:`label_search`), three static searches
+    back from the targets bound the time, money and risk a label still has to add
+    (:func:`lower_bound`): labels leave the heap by time plus its bound, and a label whose
+    bounded criteria an itinerary already found matches or beats is dropped, as an unbounded
+    one would be on arrival. The non-dominated itineraries are the same; far fewer labels.
 
     Returns
     -------
@@ -722,6 +733,12 @@ def pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
     """
     horizon = next_open.shape[1]
     risk_max = float(node_risk.max()) if node_risk.size else 0.0
+    n = indptr.size - 1
+    if reverse is not None and is_target.any():
+        lb = np.stack([lower_bound(*reverse, w, ok, is_target, extra) for w, extra in
+                       ((time_h, tgt_t), (edge_cost, tgt_c), (edge_risk, tgt_e))])
+    else:
+        lb = np.zeros((3, n))
     # never more labels than max_total; start from a few per node and grow if need be
     cap = min(max_total + o_nodes.size + 1, max(1 << 16, 2 * (indptr.size - 1)))
     while True:
@@ -729,7 +746,7 @@ def pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
                              transfer_to, rail_code, ok, edge_cost, edge_risk, node_risk,
                              float(wait_cost), risk_max, next_open, horizon, via_nodes,
                              via_edges, o_nodes, o_time, o_cost, o_risk, is_target, tgt_t,
-                             tgt_c, tgt_e, max_labels, max_total, cap)
+                             tgt_c, tgt_e, lb, max_labels, max_total, cap)
         n_lab = out[8]
         if n_lab >= 0:
             return (*(a[:n_lab] for a in out[:7]), out[7])

@@ -27,6 +27,10 @@ from corridor.routing.search import Found, Step
 
 __all__ = ["alternatives", "dominates", "pareto_front"]
 
+BOUNDED = True
+"""Bound the Pareto search by static lower bounds to the destination (see
+:func:`corridor.routing.kernel.pareto_search`); ``False`` searches as the Python reference."""
+
 CRITERIA = ("time", "cost", "risk")
 """Criteria of the Pareto set: door-to-door hours, USD, and risk exposure (risk-hours)."""
 
@@ -92,7 +96,8 @@ def _pareto_search(
         a.transfer_to, a.rail_code, np.asarray(ok, dtype=np.bool_), ecost, erisk, node_risk,
         req.cargo.wait_cost_usd_per_day / 24.0, cn.next_open_table(req.depart), via_nodes,
         via_edges, o_nodes, o[:, 0].copy(), o[:, 1].copy(), o[:, 2].copy(), is_target,
-        tgt[0], tgt[1], tgt[2], max_labels=max_labels, max_total=max_total)
+        tgt[0], tgt[1], tgt[2], max_labels=max_labels, max_total=max_total,
+        reverse=a.reverse if BOUNDED else None)
     start = min((v[0] for v in origins.values()), default=0.0)
     found: list[tuple[Found, tuple[float, float, float]]] = []
     for idx in done.tolist():
