@@ -468,7 +468,7 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
         _origin_table,
         _prepare,
     )
-    from corridor.routing.search import Found, Step
+    from corridor.routing.search import Found, path_of
 
     network = cases[job.cases[c]]
     try:
@@ -515,15 +515,8 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
 
     def core(label: int) -> Any:
         if label not in cores:
-            steps = []
-            idx = label
-            while lab_pred[idx] >= 0:
-                p = int(lab_pred[idx])
-                steps.append(Step(int(lab_edge[idx]), float(lab_time[p]),
-                                  float(lab_enter[idx]), float(lab_time[idx])))
-                idx = p
-            steps.reverse()
-            found = Found(int(lab_state[idx] >> 3), int(lab_state[label] >> 3), tuple(steps),
+            steps, first = path_of(label, lab_pred, lab_edge, lab_time, lab_enter)
+            found = Found(int(lab_state[first] >> 3), int(lab_state[label] >> 3), steps,
                           float(lab_key[label]), float(lab_time[label]))
             route = build_route(req, found, {"origin": origin_access, "destination": empty},
                                 None)

@@ -73,7 +73,7 @@ def _pareto_search(
     the compiled kernel (:func:`corridor.routing.kernel.pareto_search`)."""
     from corridor.routing import kernel
     from corridor.routing.plan import _via_of
-    from corridor.routing.search import via_masks
+    from corridor.routing.search import path_of, via_masks
 
     cn = req.cn
     a = cn.arrays
@@ -101,18 +101,12 @@ def _pareto_search(
     start = min((v[0] for v in origins.values()), default=0.0)
     found: list[tuple[Found, tuple[float, float, float]]] = []
     for idx in done.tolist():
-        steps: list[Step] = []
-        i = idx
-        while pred[i] >= 0:
-            p = int(pred[i])
-            steps.append(Step(int(edge[i]), float(t[p]), float(enter[i]), float(t[i])))
-            i = p
-        steps.reverse()
-        origin = int(state[i] >> 3) // n_stages
+        steps, first = path_of(idx, pred, edge, t, enter)
+        origin = int(state[first] >> 3) // n_stages
         target = int(state[idx] >> 3) // n_stages
         xt, xc, xe = targets[target]
         tt, cc, ee = float(t[idx]) + xt, float(c[idx]) + xc, float(e[idx]) + xe
-        found.append((Found(origin, target, tuple(steps), cc, tt), (tt - start, cc, ee)))
+        found.append((Found(origin, target, steps, cc, tt), (tt - start, cc, ee)))
     return found
 
 

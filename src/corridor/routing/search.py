@@ -29,7 +29,7 @@ import numpy as np
 
 from corridor.routing.compile import CompiledNetwork, enter_and_leave, transfer_allowed
 
-__all__ = ["Step", "Via", "search", "search_python"]
+__all__ = ["Step", "Via", "path_of", "search", "search_python"]
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,20 @@ def search_python(
                  lab_time[best_label] + targets[target][0])
 
 
+def path_of(label: int, pred: np.ndarray, edge: np.ndarray, time: np.ndarray,
+            enter: np.ndarray) -> tuple[tuple[Step, ...], int]:
+    """The steps from an origin label to ``label`` in a kernel's label arrays, and the
+    origin label."""
+    steps: list[Step] = []
+    idx = int(label)
+    while pred[idx] >= 0:
+        p = int(pred[idx])
+        steps.append(Step(int(edge[idx]), float(time[p]), float(enter[idx]), float(time[idx])))
+        idx = p
+    steps.reverse()
+    return tuple(steps), idx
+
+
 def via_masks(cn: CompiledNetwork, vias: Sequence[Via]) -> tuple[np.ndarray, np.ndarray]:
     """Per via, a node mask and an edge mask (the kernels' form of :class:`Via`)."""
     nodes = np.zeros((len(vias), cn.n_nodes), dtype=np.bool_)
@@ -264,14 +278,8 @@ def search(
     if best < 0:
         return None
     n_stages = len(vias) + 1
-    steps: list[Step] = []
-    idx = int(best)
-    while pred[idx] >= 0:
-        p = int(pred[idx])
-        steps.append(Step(int(edge[idx]), float(time[p]), float(enter[idx]), float(time[idx])))
-        idx = p
-    steps.reverse()
-    origin = int(state[idx] >> 3) // n_stages
+    steps, first = path_of(best, pred, edge, time, enter)
+    origin = int(state[first] >> 3) // n_stages
     target = int(state[best] >> 3) // n_stages
-    return Found(origin, target, tuple(steps), float(key[best]) + targets[target][1],
+    return Found(origin, target, steps, float(key[best]) + targets[target][1],
                  float(time[best]) + targets[target][0])
