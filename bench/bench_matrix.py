@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -52,11 +53,15 @@ def run_one(engine: str, cities: int, months: str, workers: int, draws: int) -> 
     started = time.perf_counter()
     # streamed: a 1,000 × 1,000 × 12 matrix (12 million rows) is hashed, not held
     digest = hashlib.sha256()
-    errors = 0
+    errors = count = 0
     for row in iter_od_matrix(names, names, departures=departures, engine=engine,
                               workers=workers, draws=draws):
         digest.update(json.dumps(row, sort_keys=True).encode())
         errors += bool(row["error"])
+        count += 1
+        if count % 1_000_000 == 0:  # progress of a long run, on stderr
+            print(f"{engine}: {count:,} rows in {time.perf_counter() - started:.0f} s",
+                  file=sys.stderr, flush=True)
     seconds = time.perf_counter() - started
     routed = len(names) * (len(names) - 1) * len(departures)
     return {
@@ -87,8 +92,11 @@ def main(argv: list[str] | None = None) -> None:
         done = subprocess.run(
             [sys.executable, __file__, "--one", engine, "--cities", str(args.cities),
              "--months", args.months, "--workers", str(args.workers), "--draws",
-             str(args.draws)], capture_output=True, text=True, check=True)
+             str(args.draws)], stdout=subprocess.PIPE, text=True, check=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(f"{engine}: {results[-1]['seconds']:.1f} s", file=sys.stderr, flush=True)
+        if args.json:  # saved as each engine finishes: a long run stopped later keeps them
+            save(args, results)
     base = results[0]
     print(f"OD matrix: {args.cities} × {args.cities} region cities × months {args.months} "
           f"({base['keys']} routed keys, draws={args.draws}, workers={args.workers})")
@@ -100,10 +108,15 @@ def main(argv: list[str] | None = None) -> None:
               f"{base['seconds'] / r['seconds']:8.2f}× {r['driver_maxrss_mb']:10.0f} "
               f"{r['workers_maxrss_mb']:11.0f} {same:>13}")
     print(f"no route: {base['no_route']} keys")
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump({"cities": args.cities, "months": args.months, "workers": args.workers,
-                       "draws": args.draws, "results": results}, handle, indent=1)
+
+
+def save(args: argparse.Namespace, results: list[dict]) -> None:
+    """Write the results so far to ``args.json`` (through a temporary file, then renamed)."""
+    temp = f"{args.json}.tmp"
+    with open(temp, "w") as handle:
+        json.dump({"cities": args.cities, "months": args.months, "workers": args.workers,
+                   "draws": args.draws, "results": results}, handle, indent=1)
+    os.replace(temp, args.json)
 
 
 if __name__ == "__main__":
