@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,16 @@ def test_dask_on_an_existing_scheduler(net, rows):
             Client(cluster) as client:
         assert _matrix(net, scheduler=cluster.scheduler_address) == rows
         assert _matrix(net, scheduler=client) == rows
+        # nothing is left on the user's cluster: tasks and the shared job are released
+        deadline = time.monotonic() + 10
+        while (left := client.run_on_scheduler(_scheduler_tasks)) and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert left == 0
+
+
+def _scheduler_tasks(dask_scheduler) -> int:
+    return len(dask_scheduler.tasks)
 
 
 def test_parquet_round_trip(rows, tmp_path):
