@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -111,12 +110,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def save(args: argparse.Namespace, results: list[dict]) -> None:
-    """Write the results so far to ``args.json`` (through a temporary file, then renamed)."""
-    temp = f"{args.json}.tmp"
-    with open(temp, "w") as handle:
+    """Write the results so far to ``args.json``, atomically."""
+    from corridor.io.export import _atomic_write
+
+    with _atomic_write(args.json, "w", encoding="utf-8") as handle:
         json.dump({"cities": args.cities, "months": args.months, "workers": args.workers,
                    "draws": args.draws, "results": results}, handle, indent=1)
-    os.replace(temp, args.json)
 
 
 if __name__ == "__main__":
