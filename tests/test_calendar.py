@@ -36,7 +36,7 @@ def test_khunjerab_winter_is_visible(region):
 
 
 def test_torugart_weekends_and_holidays_show(region):
-    """Bishkek → Kashgar over Torugart: 550 km (about 11 h) to the pass, which is shut at
+    """Bishkek → Kashgar over Torugart: 550 km (about 14 h by truck) to the pass, which is shut at
     weekends and on Chinese public holidays."""
     result = calendar("Bishkek", "Kashgar", optimize="time", via=["Torugart"], draws=200,
                       network=region)

@@ -87,8 +87,9 @@ network_option = click.option(
 @click.argument("destination")
 @click.option("--depart", default=None, metavar="DATE",
               help="Departure date or datetime, YYYY-MM-DD[THH:MM]; default today 08:00.")
-@click.option("--cargo", default="truck", show_default=True,
-              help="truck (20 t), teu, feu, bulk (per tonne) or passenger.")
+@click.option("--cargo", default=None,
+              help="truck (20 t; the default), teu, feu, bulk (per tonne) or passenger; "
+                   "with --modes a truck cannot use, the cargo those modes carry.")
 @click.option("--optimize", default="generalized", show_default=True,
               help="time, cost, distance, generalized (money + value of time + risk), risk "
                    "(exposure), or p90/reliable (best 90th percentile of the alternatives).")
@@ -117,7 +118,8 @@ network_option = click.option(
               help="Write the legs as CSV.")
 @network_option
 @_friendly
-def route(origin: str, destination: str, depart: str | None, cargo: str, optimize: str,
+def route(origin: str, destination: str, depart: str | None, cargo: str | None,
+          optimize: str,
           via: tuple[str, ...], avoid: tuple[str, ...], modes: str | None,
           risk_aversion: float, show_alternatives: bool, deadline: str | None, draws: int,
           seed: int, as_json: bool, geojson_path: str | None, map_path: str | None,

@@ -162,6 +162,7 @@ def compare(
                                     "source": trade_base.source_id,
                                     "describe": trade_base.describe(),
                                     "notes": trade_base.notes}
+    cargo = cargo or (baseline.route.cargo if baseline.route is not None else "truck")
     return Comparison(origin, destination, when, cargo, optimize, tuple(cases), extras)
 
 
@@ -224,12 +225,12 @@ def _trade_baseline(route: Route | None) -> Baseline | None:
                    notes=f"{fraction:.0%} of {baseline.describe()} (overland share, {source})")
 
 
-def _impact(base: Route | None, new: Route | None, network: Network, cargo: str,
+def _impact(base: Route | None, new: Route | None, network: Network, cargo: str | None,
             baseline: Baseline | None) -> TradeImpact | None:
     """Trade effect of the change in door-to-door days and money for one shipment."""
     if base is None or new is None or base.origin.country == base.destination.country:
         return None
-    value = network.cargo[cargo].value_usd
+    value = network.cargo[cargo or base.cargo].value_usd
     if not value:
         return None
     from corridor.analysis.trade import trade_impact

@@ -121,6 +121,7 @@ def network_tables(network: Network) -> Tables:
         ("emission_factors.csv", network.emission_factors.values()),
         ("disruptions.csv", network.disruptions),
         ("cargo_rules.csv", network.cargo_rules),
+        ("road_classes.csv", network.road_classes.values()),
     )
     for file, records in simple:
         tables.rows[file] = [_record_row(record, file) for record in records]

@@ -28,11 +28,14 @@ from corridor.model.calendar import (
     parse_weekdays,
 )
 from corridor.model.network import (
+    CROSSING_TRAFFIC,
     GAUGES_MM,
     LAYERS,
     MODES,
     PLACE_KINDS,
+    ROAD_CLASSES,
     STATUSES,
+    TERRAINS,
     CargoProfile,
     CargoRule,
     Country,
@@ -43,6 +46,7 @@ from corridor.model.network import (
     Network,
     Parameter,
     Place,
+    RoadClass,
     Source,
     Transfer,
 )
@@ -215,6 +219,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("name", _text),
         Column("shape", _shape),
         *_COMMON,
+        Column("road_class", _choice(ROAD_CLASSES)),
+        Column("terrain", _choice(TERRAINS)),
+        Column("fare_usd", _nonneg),
     ),
     "crossings.csv": (
         Column("crossing_id", _ident, True),
@@ -235,6 +242,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("regimes", _list),
         Column("status", _choice(STATUSES), True),
         *_COMMON,
+        Column("traffic", _choice(CROSSING_TRAFFIC)),
+        Column("people_dwell_h", _nonneg),
     ),
     "transfers.csv": (
         Column("place_id", _ident, True),
@@ -293,6 +302,16 @@ TABLES: dict[str, tuple[Column, ...]] = {
     ),
 }
 
+TABLES["road_classes.csv"] = (
+    Column("road_class", _choice(ROAD_CLASSES), True),
+    Column("truck_speed_kmh", _positive),
+    Column("bus_speed_kmh", _positive),
+    Column("truck_ratio", _positive),
+    Column("truck_min_kmh", _positive),
+    Column("truck_max_kmh", _positive),
+    *_COMMON,
+)
+
 TABLES["cargo_rules.csv"] = (
     Column("rule_id", _ident, True),
     Column("name", _text, True),
@@ -306,8 +325,11 @@ TABLES["cargo_rules.csv"] = (
     Column("notes", _text),
 )
 
-OPTIONAL_TABLES = frozenset({"disruptions.csv", "cargo_rules.csv"})
-OPTIONAL_COLUMNS = frozenset({("cargo.csv", "dangerous")})
+OPTIONAL_TABLES = frozenset({"disruptions.csv", "cargo_rules.csv", "road_classes.csv"})
+OPTIONAL_COLUMNS = frozenset({("cargo.csv", "dangerous"), ("links.csv", "road_class"),
+                              ("links.csv", "terrain"), ("links.csv", "fare_usd"),
+                              ("crossings.csv", "traffic"),
+                              ("crossings.csv", "people_dwell_h")})
 """Tables a network folder may leave out (then empty)."""
 
 # Columns that hold a figure: a row with any of them filled must cite a source.
@@ -320,9 +342,12 @@ _FIGURES: dict[str, tuple[str, ...]] = {
         "gpi_rank",
     ),
     "places.csv": ("lat", "lon"),
-    "links.csv": ("distance_km", "duration_h", "speed_kmh", "cost_usd"),
-    "crossings.csv": ("ab_dwell_h", "ba_dwell_h", "ab_cost_usd", "ba_cost_usd"),
+    "links.csv": ("distance_km", "duration_h", "speed_kmh", "cost_usd", "fare_usd"),
+    "crossings.csv": ("ab_dwell_h", "ba_dwell_h", "ab_cost_usd", "ba_cost_usd",
+                      "people_dwell_h"),
     "transfers.csv": ("time_h", "cost_usd"),
+    "road_classes.csv": ("truck_speed_kmh", "bus_speed_kmh", "truck_ratio", "truck_min_kmh",
+                         "truck_max_kmh"),
     "calendars.csv": ("action",),
     "cargo.csv": ("tonnes", "value_usd", "cost_factor", "wait_cost_usd_per_day"),
     "emission_factors.csv": ("g_co2e_per_tkm", "kg_co2e_per_pax_km"),
@@ -513,6 +538,7 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
         ("emission_factors.csv", "mode"),
         ("disruptions.csv", "disruption_id"),
         ("cargo_rules.csv", "rule_id"),
+        ("road_classes.csv", "road_class"),
     ):
         _check_unique(file, t[file], key, problems)
 
@@ -703,6 +729,8 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                 r["link_id"], r["from_place"], r["to_place"], r["mode"], r["gauge_mm"],
                 r["distance_km"], r["duration_h"], r["speed_kmh"], r["cost_usd"], r["status"],
                 r["calendar_id"], r["two_way"], r["name"] or "", r["shape"] or (), **common(r),
+                road_class=r.get("road_class") or ("highway" if r["mode"] == "road" else ""),
+                terrain=r.get("terrain") or "", fare_usd=r.get("fare_usd"),
             )
             for _, r in t["links.csv"]
         ),
@@ -712,7 +740,8 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                 r["gauge_mm"], r["distance_km"] or 0.0, r["ab_dwell_h"], r["ab_dwell_p90_h"],
                 r["ab_cost_usd"], r["ba_dwell_h"], r["ba_dwell_p90_h"], r["ba_cost_usd"],
                 r["calendar_id"], r["status"], r["aliases"] or (), r["regimes"] or (),
-                **common(r),
+                **common(r), traffic=r.get("traffic") or "transit",
+                people_dwell_h=r.get("people_dwell_h"),
             )
             for _, r in t["crossings.csv"]
         ),
@@ -762,6 +791,12 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
             )
             for _, r in t["disruptions.csv"]
         ),
+        road_classes={
+            r["road_class"]: RoadClass(r["road_class"], r["truck_speed_kmh"],
+                                       r["bus_speed_kmh"], r["truck_ratio"],
+                                       r["truck_min_kmh"], r["truck_max_kmh"], **common(r))
+            for _, r in t["road_classes.csv"]
+        },
         cargo_rules=tuple(
             CargoRule(r["rule_id"], r["name"], r["cargo"], r["kind"], r["country"],
                       r["modes"], r["date_from"], r["date_to"], r["sources"] or (),

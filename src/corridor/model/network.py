@@ -23,6 +23,12 @@ LAYERS: tuple[str, ...] = ("road", "rail:1435", "rail:1520", "rail:1676", "sea",
 """Layers of the routing graph: a mode, and for rail its gauge."""
 
 STATUSES: tuple[str, ...] = ("open", "planned", "under_construction", "closed")
+ROAD_CLASSES: tuple[str, ...] = ("motorway", "highway", "mountain_highway", "pass", "urban")
+"""Road classes with their own speeds (``road_classes.csv``)."""
+TERRAINS: tuple[str, ...] = ("flat", "hill", "mountain")
+CROSSING_TRAFFIC: tuple[str, ...] = ("transit", "bilateral", "people", "closed")
+"""What a crossing admits: third-country transit (TIR and transit agreements), trade
+between its two countries only, people only, or nothing."""
 PLACE_KINDS: tuple[str, ...] = (
     "city",
     "seaport",
@@ -84,6 +90,28 @@ class Country:
 
 
 @dataclass(frozen=True)
+class RoadClass:
+    """Speeds of one class of road (``road_classes.csv``).
+
+    ``truck_speed_kmh`` empty means *calibrated*: ``truck_ratio`` × each country's highway
+    speed, within ``truck_min_kmh``–``truck_max_kmh``, the highway speed being solved so that
+    the country's roads average its CPMM speed without delay
+    (see :func:`corridor.model.speeds.road_speeds`).
+    ``bus_speed_kmh`` is what a bus or car averages (passengers).
+    """
+
+    road_class: str
+    truck_speed_kmh: float | None
+    bus_speed_kmh: float | None
+    truck_ratio: float | None = None
+    truck_min_kmh: float | None = None
+    truck_max_kmh: float | None = None
+    sources: tuple[str, ...] = ()
+    estimate: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class Place:
     """A city, port, terminal, airport, border post or junction of the network."""
 
@@ -120,6 +148,9 @@ class Link:
     sources: tuple[str, ...] = ()
     estimate: str = ""
     notes: str = ""
+    road_class: str = ""  # a road's class (ROAD_CLASSES); empty: highway
+    terrain: str = ""  # flat, hill or mountain (documents how a length was estimated)
+    fare_usd: float | None = None  # what one passenger pays (a flight's fare)
 
     @property
     def layer(self) -> str:
@@ -154,11 +185,39 @@ class Crossing:
     sources: tuple[str, ...] = ()
     estimate: str = ""
     notes: str = ""
+    traffic: str = "transit"  # what may cross: one of CROSSING_TRAFFIC
+    people_dwell_h: float | None = None  # hours for a passenger to cross, either way
 
     @property
     def layer(self) -> str:
         """The routing layer this crossing lives in."""
         return layer_of(self.mode, self.gauge_mm)
+
+    def admits(self, *, passenger: bool, trip: frozenset[str], sides: frozenset[str]) -> bool:
+        """Whether a traveller or a consignment may use this crossing.
+
+        ``trip`` holds the origin and destination countries, ``sides`` the countries of the
+        two posts. A ``transit`` crossing admits everything; a ``bilateral`` one people, and
+        cargo that goes from one of its countries to the other; a ``people`` one passengers
+        only; a ``closed`` one nobody.
+
+        Examples
+        --------
+        >>> c = Crossing("x", "X", "a", "b", "road", None, 0.0, 1.0, None, None, 1.0, None,
+        ...              None, None, "open", traffic="bilateral")
+        >>> sides = frozenset({"PAK", "AFG"})
+        >>> c.admits(passenger=False, trip=frozenset({"AFG", "PAK"}), sides=sides)
+        True
+        >>> c.admits(passenger=False, trip=frozenset({"PAK", "KAZ"}), sides=sides)
+        False
+        """
+        if self.traffic == "transit":
+            return True
+        if self.traffic == "closed":
+            return False
+        if passenger:
+            return True
+        return self.traffic == "bilateral" and trip == sides
 
 
 @dataclass(frozen=True)
@@ -306,6 +365,7 @@ class Network:
     folder: str = ""
     disruptions: tuple[Disruption, ...] = ()
     cargo_rules: tuple[CargoRule, ...] = ()
+    road_classes: Mapping[str, RoadClass] = field(default_factory=dict)
     crossings_by_id: Mapping[str, Crossing] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -317,6 +377,7 @@ class Network:
             "cargo",
             "emission_factors",
             "parameters",
+            "road_classes",
         ):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         object.__setattr__(

@@ -20,6 +20,7 @@ import numpy as np
 
 from corridor.model.calendar import next_open_index
 from corridor.model.network import LAYERS, MODES, Disruption, Network
+from corridor.model.speeds import RoadSpeeds, road_speeds
 
 __all__ = ["HORIZON_HOURS", "CompiledNetwork", "HotLists", "KernelArrays", "compile_network",
            "enter_and_leave", "transfer_allowed"]
@@ -61,6 +62,18 @@ class CompiledNetwork:
     edge_risk: np.ndarray
     edge_crossing: np.ndarray  # crossing index or -1
     edge_estimated: np.ndarray  # bool: a figure of the edge is an estimate
+    passenger: bool = False  # times and costs are a passenger's (bus speeds, fares)
+    speeds: RoadSpeeds | None = None
+
+    def road_kmh(self, country: str) -> float | None:
+        """The speed on an ordinary road (class ``highway``) of ``country``: a truck's, or a
+        bus's for a passenger network (access legs use it)."""
+        default = self.network.countries[country].road_speed_kmh
+        if self.speeds is None:
+            return default
+        if self.passenger:
+            return self.speeds.bus_kmh(country, "highway", default)
+        return self.speeds.truck_kmh(country, "highway", default)
 
     @property
     def n_nodes(self) -> int:
@@ -292,8 +305,11 @@ def _impute_costs(cost: np.ndarray, distance: np.ndarray, kind: np.ndarray,
     return out
 
 
-def compile_network(network: Network) -> CompiledNetwork:
+def compile_network(network: Network, *, passenger: bool = False) -> CompiledNetwork:
     """Compile (or fetch from the cache) the routing arrays of ``network``.
+
+    With ``passenger``, times and costs are a traveller's: roads at bus speeds, borders at
+    the passenger processing time, fares instead of freight rates.
 
     Examples
     --------
@@ -302,15 +318,16 @@ def compile_network(network: Network) -> CompiledNetwork:
     >>> cn.n_nodes > 100 and cn.n_edges > cn.n_nodes
     True
     """
-    cached = _COMPILED.get(network.content_hash)
+    key = f"{network.content_hash}:{'passenger' if passenger else 'freight'}"
+    cached = _COMPILED.get(key)
     if cached is not None and cached.network is network:
         return cached
-    compiled = _compile(network)
-    _COMPILED[network.content_hash] = compiled
+    compiled = _compile(network, passenger)
+    _COMPILED[key] = compiled
     return compiled
 
 
-def _compile(network: Network) -> CompiledNetwork:
+def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
     places = network.places
     countries, country_risk, fallback = _risk_table(network)
     country_idx = {c: i for i, c in enumerate(countries)}
@@ -331,11 +348,26 @@ def _compile(network: Network) -> CompiledNetwork:
     rows: list[tuple] = []
     p90_factor = network.parameter("dwell_p90_factor", 1.0) or 1.0
 
-    def speed_and_rate(place_id: str, mode: str) -> tuple[float | None, float | None]:
-        country = network.countries[places[place_id].country]
+    speeds = road_speeds(network)
+    bus_fare = network.parameter("bus_fare_usd_per_km")
+    rail_fare = network.parameter("rail_fare_usd_per_km")
+    passenger_border_h = network.parameter("passenger_border_h", 1.0) or 0.0
+
+    def speed_and_rate(place_id: str, mode: str,
+                       road_class: str = "") -> tuple[float | None, float | None]:
+        """Speed (km/h) and USD per 500 km of ``mode`` in the place's country; a
+        passenger's rate is the fare per km × 500."""
+        iso3 = places[place_id].country
+        country = network.countries[iso3]
         if mode == "road":
-            return country.road_speed_kmh, country.road_cost_usd_per_500km_20t
+            if passenger:
+                return (speeds.bus_kmh(iso3, road_class, country.road_speed_kmh),
+                        None if bus_fare is None else bus_fare * 500.0)
+            return (speeds.truck_kmh(iso3, road_class, country.road_speed_kmh),
+                    country.road_cost_usd_per_500km_20t)
         if mode == "rail":
+            if passenger:
+                return country.rail_speed_kmh, None if rail_fare is None else rail_fare * 500.0
             return country.rail_speed_kmh, country.rail_cost_usd_per_500km_20t
         return None, None
 
@@ -343,7 +375,7 @@ def _compile(network: Network) -> CompiledNetwork:
     # deterministic answer; the Monte Carlo draws it (see reliability.simulate).
     certain_wait_h = certain_waits(network)
     for i, link in enumerate(network.links):
-        speed, rate = speed_and_rate(link.from_place, link.mode)
+        speed, rate = speed_and_rate(link.from_place, link.mode, link.road_class)
         distance = link.distance_km
         if link.duration_h is not None:
             time_h = link.duration_h
@@ -353,7 +385,11 @@ def _compile(network: Network) -> CompiledNetwork:
             elif link.mode == "sea" and sea_speed:
                 speed = sea_speed
             time_h = (distance / speed) if (distance is not None and speed) else math.inf
-        if link.cost_usd is not None:
+        if passenger and link.fare_usd is not None:
+            cost = link.fare_usd
+        elif passenger and link.mode not in ("road", "rail"):
+            cost = math.nan  # a freight rate is no fare
+        elif link.cost_usd is not None and not passenger:
             cost = link.cost_usd
         elif rate is not None and distance is not None:
             cost = rate * distance / 500.0
@@ -389,6 +425,10 @@ def _compile(network: Network) -> CompiledNetwork:
                 a, b = crossing.place_a, crossing.place_b
                 dwell, cost = crossing.ab_dwell_h, crossing.ab_cost_usd
                 p90 = crossing.ab_dwell_p90_h
+            if passenger:  # a traveller's border time, not a truck's
+                dwell = crossing.people_dwell_h
+                dwell = passenger_border_h if dwell is None else dwell
+                cost, p90 = None, None
             if p90 is None:
                 p90 = dwell * p90_factor
             # The road or track between the two posts is driven at the entry country's
@@ -467,4 +507,6 @@ def _compile(network: Network) -> CompiledNetwork:
         edge_risk=np.array(cols[11], dtype=float),
         edge_crossing=np.array(cols[12], dtype=np.int64),
         edge_estimated=np.array(cols[13], dtype=bool),
+        passenger=passenger,
+        speeds=speeds,
     )

@@ -67,7 +67,7 @@ def build_route(
     factor = req.cargo.cost_factor
     wait_cost_h = req.cargo.wait_cost_usd_per_day / 24.0
     legs: list[Leg] = []
-    warnings: list[str] = []
+    warnings: list[str] = list(req.notes)
     source_ids: list[str] = []
 
     def cite(ids) -> tuple[str, ...]:

@@ -232,7 +232,7 @@ def alternatives(
     destination: str,
     *,
     depart: dt.date | dt.datetime | str | None = None,
-    cargo: str = "truck",
+    cargo: str | None = None,
     via: Sequence[str] = (),
     avoid: Sequence[str] = (),
     modes: Sequence[str] | None = None,

@@ -23,7 +23,7 @@ from corridor.routing.compile import (
 from corridor.routing.result import Endpoint, Route
 from corridor.routing.search import Found, Via, search
 
-__all__ = ["OBJECTIVES", "plan_route"]
+__all__ = ["OBJECTIVES", "cargo_for_modes", "plan_route"]
 
 OBJECTIVES: tuple[str, ...] = ("time", "cost", "distance", "generalized", "risk", "p90",
                                "reliable")
@@ -68,6 +68,7 @@ class _Request:
     open_planned: bool = False
     use_calendars: bool = True
     use_cargo_rules: bool = True
+    notes: tuple[str, ...] = ()  # said to the user with the answer (the cargo chosen)
 
 
 _EARLIEST, _LATEST = dt.datetime(1990, 1, 1), dt.datetime(2097, 12, 31)
@@ -174,8 +175,12 @@ def _access_options(req: _Request, match: Match) -> list[_Access]:
     pick = np.nonzero(usable)[0]
     pick = pick[np.lexsort((gc[pick], other[pick]))][:_ACCESS_CANDIDATES]
     result = []
-    speed = country.road_speed_kmh or 40.0
-    rate = country.road_cost_usd_per_500km_20t
+    speed = cn.road_kmh(city.country) or 40.0
+    if cn.passenger:
+        fare = network.parameter("bus_fare_usd_per_km")
+        rate = None if fare is None else fare * 500.0
+    else:
+        rate = country.road_cost_usd_per_500km_20t
     for i in pick.tolist():
         if gc[i] > _ACCESS_MAX_KM:
             continue
@@ -254,6 +259,13 @@ def _edge_mask(req: _Request) -> np.ndarray:
             by_mode = np.isin(cn.edge_mode, [MODES.index(m) for m in rule.modes if m in MODES])
             side = src_c if rule.kind == "no_export" else dst_c
             ok &= ~(border & by_mode & (side == code))
+    trip = frozenset({req.origin.country, req.destination.country})
+    admitted = np.array([
+        c.admits(passenger=req.cargo.is_passenger, trip=trip,
+                 sides=frozenset({network.places[c.place_a].country,
+                                  network.places[c.place_b].country}))
+        for c in network.crossings] + [True])  # index -1: not a crossing
+    ok &= admitted[cn.edge_crossing]
     if req.avoid_crossings:
         ids = [c.crossing_id for c in network.crossings]
         bad = np.array([ids[i] in req.avoid_crossings if i >= 0 else False
@@ -397,7 +409,7 @@ def plan_route(
     destination: str,
     *,
     depart: dt.date | dt.datetime | str | None = None,
-    cargo: str = "truck",
+    cargo: str | None = None,
     optimize: str = "generalized",
     via: Sequence[str] = (),
     avoid: Sequence[str] = (),
@@ -422,7 +434,9 @@ def plan_route(
         Departure date or datetime (a bare date leaves at 08:00); default today.
     cargo
         ``truck`` (a 20 t truckload), ``teu``, ``feu``, ``bulk`` (per tonne) or
-        ``passenger``; modes the cargo may not use are excluded.
+        ``passenger``; modes the cargo may not use are excluded. Default: ``truck``, or
+        with ``modes`` a truck cannot use, the cargo those modes carry (``teu`` for rail
+        and sea, ``passenger`` for air), which the answer's warnings name.
     optimize
         ``time``, ``cost`` (USD), ``distance`` or ``generalized`` (money + value of time ×
         hours + risk premium; value of time from the cargo's value).
@@ -502,7 +516,7 @@ def _prepare(
     destination: str,
     *,
     depart: dt.date | dt.datetime | str | None,
-    cargo: str,
+    cargo: str | None,
     objective: str,
     via: Sequence[str],
     avoid: Sequence[str],
@@ -512,19 +526,26 @@ def _prepare(
 ) -> _Request:
     """Check and resolve every option of a route request (shared by the searches)."""
     network = network if network is not None else load_network()
-    cn = compile_network(network)
+    for mode in modes or ():
+        _choice(mode, MODES, "mode")
+    notes: tuple[str, ...] = ()
+    if cargo is None:
+        cargo, note = cargo_for_modes(network, modes)
+        notes = (note,) if note else ()
     cargo_profile = network.cargo[_choice(cargo, network.cargo, "cargo")]
+    cn = compile_network(network, passenger=cargo_profile.is_passenger)
     if modes is None:
         allowed = frozenset(cargo_profile.modes)
     else:
-        for mode in modes:
-            _choice(mode, MODES, "mode")
         allowed = frozenset(modes) & frozenset(cargo_profile.modes)
         if not allowed:
+            able = [c.cargo_id for c in network.cargo.values()
+                    if set(modes) & set(c.modes)]
             raise InvalidOptionError(
                 f"cargo {cargo!r} may use {', '.join(cargo_profile.modes)}; "
                 f"none of {', '.join(modes)} is among them"
-            )
+                + (f"; for {', '.join(modes)} use --cargo {' or '.join(able[:3])}"
+                   if able else ""))
     if not math.isfinite(risk_aversion) or not 0 <= risk_aversion <= 1000:
         raise InvalidOptionError("risk_aversion must be a number from 0 to 1000")
     when = _parse_depart(depart)
@@ -547,10 +568,48 @@ def _prepare(
     pct = network.parameter("value_of_time_pct_per_day", 0.0) or 0.0
     req = _Request(network, cn, origin_match, destination_match, when, cargo_profile,
                    objective, allowed, via_matches, frozenset(countries), frozenset(places),
-                   frozenset(crossings), risk_aversion, pct)
+                   frozenset(crossings), risk_aversion, pct, notes=notes)
     if origin_match.id == destination_match.id:
         raise InvalidOptionError("origin and destination are the same place")
     return req
+
+
+_CARGO_BY_MODE = {"rail": "teu", "sea": "teu", "air": "passenger"}
+"""The cargo a request for a mode means when it names none (a truck uses road and ferry)."""
+
+
+def cargo_for_modes(network: Network, modes: Sequence[str] | None) -> tuple[str, str]:
+    """The cargo to use when a request names modes but no cargo, and a note saying why.
+
+    A truck (the default) when it may use every mode asked; else the first of ``teu`` (rail,
+    sea) and ``passenger`` (air) that may use them all.
+
+    Examples
+    --------
+    >>> from corridor import load_network
+    >>> cargo_for_modes(load_network(), ["rail"])[0]
+    'teu'
+    >>> cargo_for_modes(load_network(), None)
+    ('truck', '')
+    """
+    default = "truck"
+    if not modes or default not in network.cargo \
+            or set(modes) <= set(network.cargo[default].modes):
+        return default, ""
+    wanted = set(modes)
+    candidates = [_CARGO_BY_MODE[m] for m in MODES if m in wanted and m in _CARGO_BY_MODE]
+    candidates += [c for c in network.cargo if c not in candidates]
+    for cargo_id in candidates:
+        profile = network.cargo.get(cargo_id)
+        if profile is not None and wanted <= set(profile.modes):
+            return cargo_id, (f"cargo {cargo_id!r} ({profile.name}) chosen for "
+                              f"--modes {','.join(modes)}: a truck may use only "
+                              f"{', '.join(network.cargo[default].modes)}; give --cargo to "
+                              "choose another")
+    able = [c.cargo_id for c in network.cargo.values() if wanted & set(c.modes)]
+    raise InvalidOptionError(
+        f"no cargo may use every one of {', '.join(modes)}; ask for fewer modes"
+        + (f" (cargo that may use some of them: {', '.join(able)})" if able else ""))
 
 
 def _explain_no_route(req: _Request) -> str:

@@ -80,9 +80,11 @@ class _Trip(_Request):
         min_length=1, max_length=200,
         description="Place name, alias, transliteration or id, or a gazetteer city.")
     destination: str = Field(min_length=1, max_length=200, description="As `origin`.")
-    cargo: str = Field("truck", max_length=40,
-                       description="`truck` (20 t), `teu`, `feu`, `bulk` (per tonne), "
-                                   "`passenger`, or another cargo of the network.")
+    cargo: str | None = Field(None, max_length=40,
+                              description="`truck` (20 t; the default), `teu`, `feu`, `bulk` "
+                                          "(per tonne), `passenger`, or another cargo of the "
+                                          "network; without it, `truck` or, with `modes` a "
+                                          "truck cannot use, the cargo those modes carry.")
     optimize: str = Field("generalized", max_length=40,
                           description="`generalized`, `time`, `cost`, `distance`, `risk` or "
                                       "`p90` (alias `reliable`).")

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 import corridor
 from corridor.exceptions import InvalidOptionError
+from corridor.routing.plan import cargo_for_modes
 from corridor.server.config import ServerState, get_state
 from corridor.server.models import (
     AlternativesResponse,
@@ -95,11 +96,12 @@ def calendar(body: CalendarRequest, state: State) -> dict[str, Any]:
     """The best itinerary for departures on the 1st and 15th of each month (`month`) or
     every Monday (`week`), with P50/P90 time and cost (`corridor calendar --json`)."""
     _at_most(body.draws, state.limits.max_draws, "draws", "max_draws")
+    cargo = body.cargo or cargo_for_modes(state.network, body.modes)[0]
     result = corridor.calendar(body.origin, body.destination, year=body.year, step=body.step,
-                               cargo=body.cargo, optimize=body.optimize, via=body.via,
+                               cargo=cargo, optimize=body.optimize, via=body.via,
                                avoid=body.avoid, modes=body.modes, network=state.network,
                                draws=body.draws, seed=body.seed)
-    return {"origin": body.origin, "destination": body.destination, "cargo": body.cargo,
+    return {"origin": body.origin, "destination": body.destination, "cargo": cargo,
             "objective": body.optimize, "year": body.year, "step": body.step,
             "departures": [e.to_dict() for e in result.entries]}
 
@@ -119,7 +121,7 @@ def compare(body: CompareRequest, state: State) -> dict[str, Any]:
     scenarios = [resolve_scenario(state, item, index)
                  for index, item in enumerate(body.scenarios)]
     result = corridor.compare(body.origin, body.destination, scenarios, depart=body.depart,
-                              cargo=body.cargo, optimize=body.optimize,
+                              cargo=body.cargo or "truck", optimize=body.optimize,
                               combined=body.combined, network=state.network,
                               draws=body.draws, seed=body.seed)
     return result.to_dict()

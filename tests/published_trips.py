@@ -1,0 +1,130 @@
+"""corridor's answers against published real trips of the region (tests/data/published_trips.csv).
+
+Each row is a trip someone made or published (a TIR run, a bus timetable, a flight, a road
+distance) with the range it gives and its source. For each, corridor plans the same trip on
+the bundled network and the figure is compared with the range:
+
+* the cargo is the row's (``truck``, ``teu`` or ``passenger``); ``mode`` restricts the modes
+  (a passenger ``road`` trip goes by bus or car, ``air`` by plane);
+* it departs on the 15th of the row's month, 2026, at 08:00, and passes the row's ``via``
+  places when corridor knows them (the published trip went that way);
+* ``duration_h`` rows are optimised for time and ``distance_km`` rows for distance;
+* a road trip's figure is door to door; a rail or air trip's is the time (or km) on the
+  train or plane, borders and gauge changes included, without getting to the station or
+  airport (what a timetable or a freight-train report gives).
+
+Run ``python tests/published_trips.py`` for the Markdown table in the README.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import corridor
+from corridor.exceptions import CorridorError
+
+TRIPS = Path(__file__).parent / "data" / "published_trips.csv"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One published trip and corridor's answer to it."""
+
+    trip_id: str
+    label: str
+    metric: str
+    low: float
+    high: float
+    value: float | None  # None: corridor found no route
+    note: str
+    source: str
+
+    @property
+    def hit(self) -> bool:
+        return self.value is not None and self.low <= self.value <= self.high
+
+
+def _vias(text: str, network: corridor.Network) -> list[str]:
+    vias = []
+    for part in text.split(";"):
+        name = part.split("/")[0].strip()
+        if not name:
+            continue
+        try:
+            corridor.find_places(name, network=network, limit=1)
+            match = corridor.plan_route  # noqa: F841  (names resolve in plan_route)
+            from corridor.io.gazetteer import resolve_name
+
+            resolve_name(name, network, allow=("crossing", "place"))
+        except CorridorError:
+            continue
+        vias.append(name)
+    return vias
+
+
+def _figure(route: corridor.Route, mode: str, metric: str) -> float:
+    if mode == "road":
+        s = route.summary
+        return s.duration_h if metric == "duration_h" else s.distance_km
+    legs = [leg for leg in route.legs
+            if leg.mode == mode and leg.kind in ("link", "border", "transfer", "wait")
+            and not (leg.kind == "transfer" and "road" in (leg.name or ""))]
+    if metric == "distance_km":
+        return sum(leg.distance_km for leg in legs)
+    return sum(leg.duration_h for leg in legs)
+
+
+def evaluate(path: Path = TRIPS) -> list[Outcome]:
+    """corridor's figure for every published trip in ``path``."""
+    network = corridor.load_network()
+    out = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        mode, metric = row["mode"], row["metric"]
+        month = int(row["depart_month"] or 7)
+        modes = None if (mode == "road" and row["cargo"] != "passenger") else [mode]
+        options = dict(depart=f"2026-{month:02d}-15", cargo=row["cargo"], modes=modes,
+                       optimize="time" if metric == "duration_h" else "distance",
+                       network=network, draws=0)
+        vias = _vias(row["via"], network)
+        note = ""
+        try:
+            route = corridor.plan_route(row["origin"], row["destination"], via=vias, **options)
+        except CorridorError as error:
+            try:  # the via may not be on the network's way: try without it
+                route = corridor.plan_route(row["origin"], row["destination"], **options)
+                note = "without via"
+            except CorridorError:
+                route, note = None, str(error).split(";")[0]
+        value = None if route is None else _figure(route, mode, metric)
+        if route is not None:
+            note = note or " → ".join(route.crossings) or "domestic"
+        label = (f"{row['origin']} → {row['destination']} ({mode}, {row['cargo']}, "
+                 f"{'month ' + str(month)})")
+        out.append(Outcome(row["trip_id"], label, metric, float(row["published_low"]),
+                           float(row["published_high"]), value, note, row["source_url"]))
+    return out
+
+
+def hit_rate(outcomes: list[Outcome]) -> float:
+    return sum(o.hit for o in outcomes) / len(outcomes) if outcomes else math.nan
+
+
+def markdown(outcomes: list[Outcome]) -> str:
+    unit = {"duration_h": "h", "distance_km": "km"}
+    lines = ["| trip | published | corridor | within |", "|---|---|---|---|"]
+    for o in outcomes:
+        value = "no route" if o.value is None else f"{o.value:,.1f} {unit[o.metric]}"
+        lines.append(f"| {o.label} | {o.low:,.1f}–{o.high:,.1f} {unit[o.metric]} | {value} "
+                     f"({o.note}) | {'yes' if o.hit else '**no**'} |")
+    lines.append(f"\n{sum(o.hit for o in outcomes)} of {len(outcomes)} within the published "
+                 f"range ({hit_rate(outcomes):.0%}).")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown(evaluate()))
