@@ -25,6 +25,7 @@ from pathlib import Path
 
 import corridor
 from corridor.exceptions import CorridorError
+from corridor.io.gazetteer import resolve_name
 
 TRIPS = Path(__file__).parent / "data" / "published_trips.csv"
 
@@ -48,20 +49,16 @@ class Outcome:
 
 
 def _vias(text: str, network: corridor.Network) -> list[str]:
+    """The row's ``via`` places that the network knows (``;``-separated)."""
     vias = []
     for part in text.split(";"):
         name = part.split("/")[0].strip()
-        if not name:
-            continue
         try:
-            corridor.find_places(name, network=network, limit=1)
-            match = corridor.plan_route  # noqa: F841  (names resolve in plan_route)
-            from corridor.io.gazetteer import resolve_name
-
-            resolve_name(name, network, allow=("crossing", "place"))
+            if name:
+                resolve_name(name, network, allow=("crossing", "place"))
+                vias.append(name)
         except CorridorError:
             continue
-        vias.append(name)
     return vias
 
 

@@ -82,17 +82,8 @@ NOT_CALIBRATED = {
     "road_multan_lahore": "333 km is the M-4 (Multan-Pindi Bhattian), which does not reach Lahore",
     "road_islamabad_di_khan": "285 km is the M-14 from Hakla, about 50 km short of Islamabad",
     "road_kabul_salang": "90 km is the tunnel's position on the road, not a measured distance",
-    "road_tashkent_gisht_kuprik": "inside the Tashkent-Shymkent 120 km chain",
-    "road_zhibek_zholy_shymkent": "inside the Tashkent-Shymkent 120 km chain",
-    "road_urumqi_horgos": "inside the Urumqi-Almaty 1,150 km chain (670 km is a rail-route figure)",
-    "road_almaty_nur_zholy": "inside the Urumqi-Almaty 1,150 km chain (370 km is a rail-route "
-    "figure)",
     "road_dushanbe_khorog": "derived by subtraction from totals that do not fit together "
     "(Kulma-Dushanbe 850, Khorog-Kashgar 700)",
-    "road_khorog_murghab": "the derived 265 km is replaced here by the published 317 km",
-    "road_karachi_peshawar_n5": "inside the N-5 Karachi-Torkham 1,819 km chain",
-    "road_sary_tash_irkeshtam": "derived 258 - 185; kept out so that Osh-Sary-Tash is counted "
-    "once",
 }
 
 # Links whose shortest Natural Earth path is known to follow another road than the real one

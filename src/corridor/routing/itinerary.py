@@ -186,6 +186,11 @@ def build_route(
             p90 = crossing.ba_dwell_p90_h if reverse else crossing.ab_dwell_p90_h
             fee = crossing.ba_cost_usd if reverse else crossing.ab_cost_usd
             dwell = crossing.ba_dwell_h if reverse else crossing.ab_dwell_h
+            if cn.passenger:  # a traveller's processing time, not a truck's
+                dwell = float(cn.edge_time_h[e]) - (
+                    float(cn.edge_distance_km[e]) / (cn.road_kmh(to.country) or math.inf))
+                p90 = float(cn.edge_time_p90_h[e]) - (float(cn.edge_time_h[e]) - dwell)
+                fee = None
             held = duration - float(cn.edge_time_h[e])
             if held > 1e-9:
                 calendar = network.calendars[crossing.calendar_id]
@@ -243,8 +248,9 @@ def build_route(
     for rule in active_rules(req):
         warnings.append(f"Cargo rule in force: {rule.name} ({rule.rule_id}).")
     if req.cargo.is_passenger:
-        warnings.append("Passenger costs are known only where a fare is in the sources, and "
-                        "CO2e only for flights; surface legs count 0 for both.")
+        warnings.append("Passenger costs are fares: flights (published or per km of the "
+                        "published ones), buses per km; border payments and rail fares are "
+                        "not in the sources. CO2e is counted for flights only.")
     weighted = sum(leg.risk * leg.duration_h for leg in legs)
     risk = weighted / total_h if total_h > 0 else 0.0
     countries: list[str] = []
