@@ -936,11 +936,12 @@ def source_rows(factors: dict[str, tuple[float, int]], mapping: dict[str, str],
                 "Road lines of the Natural Earth 10m road layer as cut into z7 vector tiles "
                 f"(region extract, {graph.stats['road_km']:,.0f} km of road); vertices merged "
                 f"within {args.merge_km:g} km and dangling ends joined to lines within "
-                f"{args.dangle_km:g} km; a link's length is the shortest path between the road "
-                "nodes nearest to its two places plus both snap distances (not measured when a "
-                f"place is more than {args.max_snap_km:g} km from the road); 1:10M "
-                f"generalisation loses bends in gorges; {SCRIPT_NAME}, figures in "
-                "tools/road_lengths.csv"),
+                f"{args.dangle_km:g} km; a link's length is snap + shortest road path + snap, "
+                "each place joining the road at its nearest node (another node within "
+                f"{args.max_snap_km:g} km where the nearest one's road does not lead the right "
+                "way); not used where a place is farther from the road, where NE lacks the "
+                "direct road or where its path follows another road; 1:10M generalisation "
+                f"loses bends in gorges; {SCRIPT_NAME}, figures in tools/road_lengths.csv"),
         },
         {
             "source_id": DETOUR_SOURCE_ID,
