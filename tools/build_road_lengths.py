@@ -8,10 +8,12 @@ Data-building script for the default corridor network (not part of the installed
    come from z7 vector tiles and are cut at tile edges, so vertices closer than
    ``--merge-km`` are merged and dangling line ends are joined to a line passing within
    ``--dangle-km``.
-2. Snaps every place to its nearest road node and measures each road link of ``links.csv``
-   as the shortest path between its two places plus the two snap distances. A link whose
-   places snap farther than ``--max-snap-km`` from the road, or that has no path, is not
-   measured.
+2. Measures each road link of ``links.csv`` as snap + shortest road path + snap between its
+   two places; a place joins the road at its nearest node, or at another node within
+   ``--max-snap-km`` when the nearest one's road does not lead the right way (see
+   :func:`measure`). Links that NE cannot measure (a place too far from the road, no path,
+   a path far longer than the great circle, or a path known to follow another road) keep
+   their figures.
 3. Calibrates a residual detour factor per terrain class (``terrain`` column of links.csv):
    the median of published km / Natural Earth km over the published road chains of
    ``tools/published_road_lengths.csv``, and cross-validates it (leave one chain out)
@@ -207,7 +209,6 @@ class RoadGraph:
         return len(self.lat)
 
 
-
 def load_ne_roads(path: Path) -> list[np.ndarray]:
     """Road lines (arrays of lon, lat) of the Natural Earth extract, ferry routes left out."""
     with gzip.open(path, "rt", encoding="utf-8") as handle:
@@ -349,7 +350,6 @@ class RoadLink:
     estimate: str
     gc_km: float = 0.0
     ne_km: float | None = None  # path + both snaps; None = not measured
-    path_km: float | None = None
     snap_from_km: float | None = None
     snap_to_km: float | None = None
     flag: str = ""
@@ -520,7 +520,8 @@ def measure(network: Network, graph: RoadGraph, max_snap_km: float, max_detour: 
         dst += [nodes, np.full(len(nodes), sink)]
         wts += [access_penalty * snap, access_penalty * snap]
     size = n + 2 * len(place_ids)
-    matrix = coo_matrix((np.concatenate(wts), (np.concatenate(src), np.concatenate(dst))),
+    weights = np.maximum(np.concatenate(wts), 1e-9)  # a zero weight would read as no edge
+    matrix = coo_matrix((weights, (np.concatenate(src), np.concatenate(dst))),
                         shape=(size, size)).tocsr()
 
     pairs = [(link.from_place, link.to_place) for link in network.links.values()]
@@ -567,7 +568,7 @@ def measure(network: Network, graph: RoadGraph, max_snap_km: float, max_detour: 
             link.flag = (f"Natural Earth path {ne:.0f} km is {ne / link.gc_km:.1f} x the "
                          "great circle: NE lacks the direct road")
             continue
-        link.path_km, link.ne_km = path, ne
+        link.ne_km = ne
     for crossing in network.crossings.values():
         path, snap_a, snap_b, _ = path_between(crossing.place_a, crossing.place_b)
         if path is not None:
@@ -838,7 +839,7 @@ def plan_changes(network: Network, chains: list[Chain], factors: dict[str, tuple
         label = mapping[link.terrain]
         label = link.terrain if label == link.terrain else f"{link.terrain}+{label}"
         estimate = (f"distance_km: Natural Earth road alignment {link.ne_km:.1f} km x {label} "
-                    f"detour factor {factor:.2f} (median published/NE over {n} published "
+                    f"detour factor {factor:.3f} (median published/NE over {n} published "
                     f"chains; {SCRIPT_NAME})")
         changes[link.link_id] = Change(
             link.link_id, link.distance_km, round(link.ne_km * factor), estimate,
@@ -922,14 +923,15 @@ def source_rows(factors: dict[str, tuple[float, int]], mapping: dict[str, str],
                 graph: RoadGraph, args: argparse.Namespace) -> list[dict[str, str]]:
     """The two sources.csv rows this script introduces."""
     per_class = ", ".join(
-        f"{t} {factors[t][0]:.2f} (n={factors[t][1]})" for t in TERRAINS
+        f"{t} {factors[t][0]:.3f} (n={factors[t][1]})" for t in TERRAINS
         if mapping[t] == t) or "none"
     pooled_text = f"; {pooled}" if pooled else ""
     return [
         {
             "source_id": NE_SOURCE_ID,
             "title": "Natural Earth 10m roads, via natural-earth-tiles (ODbL)",
-            "url": "https://www.naturalearthdata.com/ ; https://github.com/mapion/natural-earth-tiles",
+            "url": "https://www.naturalearthdata.com/ ; "
+                   "https://github.com/mapion/natural-earth-tiles",
             "year": "",
             "confidence": "M",
             "notes": (
@@ -1206,7 +1208,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ne", default=DEFAULT_NE,
                         help="Natural Earth roads/rail GeoJSON (.gz); a relative path is taken "
-                             "from the repository root's parent (default: %(default)s)")
+                             "from the repository root, so the default is the shared/ folder "
+                             "beside the clone (default: %(default)s)")
     parser.add_argument("--network", type=Path, default=DEFAULT_NETWORK,
                         help="network folder to read (and, with --apply, to rewrite)")
     parser.add_argument("--chains", type=Path, default=TOOLS / "published_road_lengths.csv",
@@ -1242,8 +1245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     ne_path = Path(args.ne)
     if not ne_path.is_absolute():
-        ne_path = (REPO.parent / ne_path.relative_to("..") if args.ne.startswith("../")
-                   else REPO.parent / ne_path).resolve()
+        ne_path = (REPO / ne_path).resolve()
     if not ne_path.exists():
         raise SystemExit(f"Natural Earth file not found: {ne_path}")
 
@@ -1271,7 +1273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     mapping, pooled = class_map(usable)
     log(f"calibrating on {len(usable)} of {len(chains)} chains"
         + (f" ({pooled})" if pooled else ""))
-    factors = fit_factors(usable, mapping, lambda c: c.ne_km or math.nan)
+    # Rounded to 3 decimals so that the estimate texts of links.csv reproduce the figures.
+    factors = {t: (round(f, 3), n)
+               for t, (f, n) in fit_factors(usable, mapping, lambda c: c.ne_km or math.nan).items()}
     gc_factors = fit_factors(usable, mapping, lambda c: c.gc_km)
     methods = cross_validate(usable, network, mapping)
     headline = summarise(methods[-1].errors.values())
