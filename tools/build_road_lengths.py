@@ -98,6 +98,9 @@ NE_ROUTE_PROBLEMS = {
     "Khorgos",
     "road_shymkent_konysbayeva": "the NE path runs through Tashkent (Uzbekistan)",
     "road_taraz_korday": "the NE path runs through Chaldovar and the Kyrgyz side of the Chu",
+    "road_multan_di_khan": "NE has no east-bank road via Layyah and Bhakkar: its path runs via "
+    "Dera Ghazi Khan",
+    "road_zabol_milak": "NE has no direct Zabol-Milak road: its path loops south",
 }
 FOREIGN_PLACE_KM = 5.0  # a path this close to a place of another country is listed for checking
 

@@ -192,6 +192,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("gpi_year", _text),
         Column("regimes", _list),
         *_COMMON,
+        Column("rail_passenger_speed_kmh", _positive),
     ),
     "places.csv": (
         Column("place_id", _ident, True),
@@ -202,6 +203,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("lon", _lon, True),
         Column("kind", _choice(PLACE_KINDS), True),
         *_COMMON,
+        Column("risk", _probability),
     ),
     "links.csv": (
         Column("link_id", _ident, True),
@@ -222,6 +224,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("road_class", _choice(ROAD_CLASSES)),
         Column("terrain", _choice(TERRAINS)),
         Column("fare_usd", _nonneg),
+        Column("risk", _probability),
     ),
     "crossings.csv": (
         Column("crossing_id", _ident, True),
@@ -328,6 +331,8 @@ TABLES["cargo_rules.csv"] = (
 OPTIONAL_TABLES = frozenset({"disruptions.csv", "cargo_rules.csv", "road_classes.csv"})
 OPTIONAL_COLUMNS = frozenset({("cargo.csv", "dangerous"), ("links.csv", "road_class"),
                               ("links.csv", "terrain"), ("links.csv", "fare_usd"),
+                              ("links.csv", "risk"), ("places.csv", "risk"),
+                              ("countries.csv", "rail_passenger_speed_kmh"),
                               ("crossings.csv", "traffic"),
                               ("crossings.csv", "people_dwell_h")})
 """Tables a network folder may leave out (then empty)."""
@@ -340,9 +345,10 @@ _FIGURES: dict[str, tuple[str, ...]] = {
         "rail_speed_kmh",
         "rail_cost_usd_per_500km_20t",
         "gpi_rank",
+        "rail_passenger_speed_kmh",
     ),
-    "places.csv": ("lat", "lon"),
-    "links.csv": ("distance_km", "duration_h", "speed_kmh", "cost_usd", "fare_usd"),
+    "places.csv": ("lat", "lon", "risk"),
+    "links.csv": ("distance_km", "duration_h", "speed_kmh", "cost_usd", "fare_usd", "risk"),
     "crossings.csv": ("ab_dwell_h", "ba_dwell_h", "ab_cost_usd", "ba_cost_usd",
                       "people_dwell_h"),
     "transfers.csv": ("time_h", "cost_usd"),
@@ -714,13 +720,14 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                 r["iso3"], r["name"], r["road_speed_kmh"], r["road_cost_usd_per_500km_20t"],
                 r["rail_speed_kmh"], r["rail_cost_usd_per_500km_20t"], r["gpi_rank"],
                 r["gpi_year"] or "", r["regimes"] or (), **common(r),
+                rail_passenger_speed_kmh=r.get("rail_passenger_speed_kmh"),
             )
             for _, r in t["countries.csv"]
         },
         places={
             r["place_id"]: Place(
                 r["place_id"], r["name"], r["country"], r["lat"], r["lon"], r["kind"],
-                r["aliases"] or (), **common(r),
+                r["aliases"] or (), **common(r), risk=r.get("risk"),
             )
             for _, r in t["places.csv"]
         },
@@ -731,6 +738,7 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                 r["calendar_id"], r["two_way"], r["name"] or "", r["shape"] or (), **common(r),
                 road_class=r.get("road_class") or ("highway" if r["mode"] == "road" else ""),
                 terrain=r.get("terrain") or "", fare_usd=r.get("fare_usd"),
+                risk=r.get("risk"),
             )
             for _, r in t["links.csv"]
         ),

@@ -82,6 +82,7 @@ class Country:
     sources: tuple[str, ...] = ()
     estimate: str = ""
     notes: str = ""
+    rail_passenger_speed_kmh: float | None = None  # passenger trains (timetables)
 
     @property
     def risk(self) -> float | None:
@@ -125,6 +126,7 @@ class Place:
     sources: tuple[str, ...] = ()
     estimate: str = ""
     notes: str = ""
+    risk: float | None = None  # the area's risk (0-1) where it differs from the country's
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ class Link:
     road_class: str = ""  # a road's class (ROAD_CLASSES); empty: highway
     terrain: str = ""  # flat, hill or mountain (documents how a length was estimated)
     fare_usd: float | None = None  # what one passenger pays (a flight's fare)
+    risk: float | None = None  # risk (0-1) of the road's area, where it differs
 
     @property
     def layer(self) -> str:

@@ -343,6 +343,14 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
             node_index[key] = len(node_index)
         return node_index[key]
 
+    def place_risk(place_id: str) -> float:
+        """The risk of a place's area: its own where given (a district), else its
+        country's."""
+        place = places[place_id]
+        if place.risk is not None:
+            return place.risk
+        return float(country_risk[country_idx[place.country]])
+
     # one tuple per edge: (src, dst, kind, ref, reverse, mode, open, time, cost, distance,
     # calendar, risk, crossing, estimated, time at P90 dwell)
     rows: list[tuple] = []
@@ -367,7 +375,8 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
                     country.road_cost_usd_per_500km_20t)
         if mode == "rail":
             if passenger:
-                return country.rail_speed_kmh, None if rail_fare is None else rail_fare * 500.0
+                return (country.rail_passenger_speed_kmh or country.rail_speed_kmh,
+                        None if rail_fare is None else rail_fare * 500.0)
             return country.rail_speed_kmh, country.rail_cost_usd_per_500km_20t
         return None, None
 
@@ -396,7 +405,8 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
         else:
             cost = math.nan
         if link.mode in ("road", "rail"):
-            risk = float(country_risk[country_idx[places[link.from_place].country]])
+            risk = link.risk if link.risk is not None else max(
+                place_risk(link.from_place), place_risk(link.to_place))
         else:
             risk = 0.0  # at sea or in the air
         calendar = calendar_idx[link.calendar_id] if link.calendar_id else -1
@@ -412,9 +422,7 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
 
     for i, crossing in enumerate(network.crossings):
         layer = crossing.layer
-        ca = places[crossing.place_a].country
-        cb = places[crossing.place_b].country
-        risk = float(max(country_risk[country_idx[ca]], country_risk[country_idx[cb]]))
+        risk = max(place_risk(crossing.place_a), place_risk(crossing.place_b))
         calendar = calendar_idx[crossing.calendar_id] if crossing.calendar_id else -1
         for reverse in (False, True):
             if reverse:
@@ -449,7 +457,7 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
                          bool(crossing.estimate), p90 + drive_h))
 
     for i, transfer in enumerate(network.transfers):
-        risk = float(country_risk[country_idx[places[transfer.place_id].country]])
+        risk = place_risk(transfer.place_id)
         for reverse in (False, True) if transfer.two_way else (False,):
             la, lb = transfer.from_layer, transfer.to_layer
             if reverse:

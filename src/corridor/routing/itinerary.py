@@ -289,6 +289,11 @@ def build_route(
         {"id": sid, "title": network.sources[sid].title, "url": network.sources[sid].url}
         for sid in source_ids if sid in network.sources
     )
+    # a crossing named as an endpoint: the side the trip actually starts or ends at
+    if legs and origin.kind == "border_post" and legs[0].from_.id != origin.id:
+        origin = legs[0].from_
+    if legs and destination.kind == "border_post" and legs[-1].to.id != destination.id:
+        destination = legs[-1].to
     return Route(
         origin=origin, destination=destination, depart=req.depart, arrive=at(clock),
         cargo=req.cargo.cargo_id, objective=req.objective, legs=tuple(legs), summary=summary,

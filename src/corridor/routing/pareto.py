@@ -311,7 +311,7 @@ def _le(a: tuple[float, ...], b: tuple[float, ...], tolerance: float = 1e-6) -> 
 
 def _endpoints(req, access) -> tuple[dict, dict]:
     """Origins and targets with (time, cost, risk) offsets, as the single searches use."""
-    from corridor.routing.plan import _endpoint_nodes
+    from corridor.routing.plan import match_nodes
 
     cn = req.cn
     factor = req.cargo.cost_factor or 0.0
@@ -321,7 +321,7 @@ def _endpoints(req, access) -> tuple[dict, dict]:
     for side, table in (("origin", origins), ("destination", targets)):
         match = req.origin if side == "origin" else req.destination
         if match.place is not None:
-            for n in _endpoint_nodes(cn, match.place.place_id):
+            for n in match_nodes(req, match):
                 table[n] = (start, 0.0, 0.0) if side == "origin" else (0.0, 0.0, 0.0)
         else:
             for n, a in access[side].items():

@@ -304,6 +304,25 @@ def _endpoint_nodes(cn: CompiledNetwork, place_id: str) -> tuple[int, ...]:
     return (road,) if road is not None else cn.place_nodes.get(place_id, ())
 
 
+def match_nodes(req: _Request, match: Match) -> tuple[int, ...]:
+    """Where a trip named by ``match`` (a network place) starts or ends.
+
+    A border post named by its crossing's name or a shared alias ("Torkham") stands for
+    the crossing: the trip ends at whichever side it reaches first, and starts from either.
+    Its full name ("Torkham (Pakistan side)") or id means that side.
+    """
+    place = match.place
+    assert place is not None
+    places = [place.place_id]
+    if place.kind == "border_post" and match.matched.casefold() not in (
+            place.name.casefold(), place.place_id):
+        for crossing in req.network.crossings:
+            if crossing.mode == "road" and place.place_id in (crossing.place_a,
+                                                              crossing.place_b):
+                places += [crossing.place_a, crossing.place_b]
+    return tuple(n for p in dict.fromkeys(places) for n in _endpoint_nodes(req.cn, p))
+
+
 def _access_key(req: _Request, a: _Access) -> float:
     """The objective value of an access leg (as the search would count it)."""
     cn = req.cn
@@ -327,7 +346,7 @@ def _origin_table(req: _Request) -> tuple[dict[int, tuple[float, float]], dict[i
     origins: dict[int, tuple[float, float]] = {}
     access: dict[int, _Access] = {}
     if req.origin.place is not None:
-        for n in _endpoint_nodes(cn, req.origin.place.place_id):
+        for n in match_nodes(req, req.origin):
             origins[n] = (t0, 0.0)
     else:
         for a in _access_options(req, req.origin):
@@ -343,7 +362,7 @@ def _target_table(req: _Request) -> tuple[dict[int, tuple[float, float]], dict[i
     targets: dict[int, tuple[float, float]] = {}
     access: dict[int, _Access] = {}
     if req.destination.place is not None:
-        for n in _endpoint_nodes(cn, req.destination.place.place_id):
+        for n in match_nodes(req, req.destination):
             targets[n] = (0.0, 0.0)
     else:
         for a in _access_options(req, req.destination):
