@@ -136,6 +136,21 @@ def test_route_options_reach_the_engine(client):
     assert via["countries"] == ["AAA", "BBB", "CCC"]
 
 
+def test_route_modes_pick_the_cargo_as_the_library_does(region_client):
+    """No cargo and rail only: a TEU, said in the warnings; the calendar the same."""
+    body = {"origin": "Almaty", "destination": "Tashkent", "depart": "2026-07-15",
+            "draws": 0, "modes": ["rail"]}
+    answer = region_client.post("/route", json=body)
+    assert answer.status_code == 200
+    assert answer.json()["cargo"] == "teu"
+    assert any("chosen for --modes rail" in w for w in answer.json()["warnings"])
+    truck = region_client.post("/route", json={**body, "cargo": "truck"})
+    assert truck.status_code == 422 and "--cargo teu" in truck.text
+    year = region_client.post("/calendar", json={"origin": "Almaty", "destination": "Tashkent",
+                                                 "modes": ["rail"], "year": 2026, "draws": 0})
+    assert year.status_code == 200 and year.json()["cargo"] == "teu"
+
+
 def test_route_alternatives(client):
     answer = client.post("/route", json=trip(alternatives=True, deadline="2026-07-16",
                                              draws=100))

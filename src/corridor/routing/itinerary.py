@@ -36,6 +36,11 @@ def _co2e_kg(req: _Request, mode: str, distance_km: float) -> float:
     return (factor.g_co2e_per_tkm or 0.0) * tonnes * distance_km / 1000.0
 
 
+def _parameter_sources(network, name: str) -> tuple[str, ...]:
+    parameter = network.parameters.get(name)
+    return parameter.sources if parameter is not None else ()
+
+
 def _days(hours: float) -> str:
     if hours >= 48:
         return f"{hours / 24:.0f} days"
@@ -169,6 +174,11 @@ def build_route(
             if link.mode in ("road", "rail"):
                 country = network.countries[frm.country]
                 sources = (*sources, *country.sources)
+            road_class = network.road_classes.get(link.road_class)
+            if link.mode == "road" and road_class is not None and link.duration_h is None:
+                sources = (*sources, *road_class.sources)  # its speed
+            if cn.passenger and link.mode == "road" and link.fare_usd is None:
+                sources = (*sources, *_parameter_sources(network, "bus_fare_usd_per_km"))
             if link.mode == "rail":
                 details["gauge_mm"] = link.gauge_mm
             month = at(step.enter_h).month
@@ -186,6 +196,8 @@ def build_route(
             p90 = crossing.ba_dwell_p90_h if reverse else crossing.ab_dwell_p90_h
             fee = crossing.ba_cost_usd if reverse else crossing.ab_cost_usd
             dwell = crossing.ba_dwell_h if reverse else crossing.ab_dwell_h
+            if cn.passenger and crossing.people_dwell_h is None:
+                sources = (*sources, *_parameter_sources(network, "passenger_border_h"))
             if cn.passenger:  # a traveller's processing time, not a truck's
                 dwell = float(cn.edge_time_h[e]) - (
                     float(cn.edge_distance_km[e]) / (cn.road_kmh(to.country) or math.inf))
