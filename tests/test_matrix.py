@@ -217,3 +217,20 @@ def test_one_search_per_origin_gives_the_rows_of_one_route_per_pair(monkeypatch)
     assert "so no access leg can join it" in errors  # both explanations are exercised
     assert "are not connected" in errors
     assert sum(1 for row in batch if not row["error"]) >= len(batch) // 2
+
+
+def test_one_to_all_respects_crossings_open_to_bilateral_trade_only():
+    """From Bannu, Afghan destinations may use the bilateral Ghulam Khan crossing, Central
+    Asian ones may not (transit goes by Torkham or Chaman): the one-to-all search gives the
+    rows plan_route gives, whichever destination comes first."""
+    from corridor import plan_route
+
+    for destinations in (["Khost", "Tashkent"], ["Tashkent", "Khost"]):
+        rows = od_matrix(["Bannu"], destinations, departures=["2026-07-15"])
+        by = {r["destination"]: r for r in rows}
+        for name in destinations:
+            route = plan_route("Bannu", name, depart="2026-07-15", draws=0)
+            assert by[name]["crossings"] == ";".join(route.crossings), name
+            assert by[name]["duration_h"] == round(route.summary.duration_h, 2), name
+        assert "ghulam_khan" in by["Khost"]["crossings"]
+        assert "ghulam_khan" not in by["Tashkent"]["crossings"]

@@ -499,32 +499,38 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
     o_time = np.array([origins[o][0] for o in origins], dtype=np.float64)
     o_key = np.array([origins[o][1] for o in origins], dtype=np.float64)
     no_via = np.zeros((0, cn.n_nodes), dtype=np.bool_)
-    lab_key, lab_time, lab_state, lab_pred, lab_edge, lab_enter, lab_rank, _ = \
-        kernel.label_search(
-            a.indptr, a.dst, a.time_h, a.calendar, a.exit_calendar, a.transfer_from,
-            a.transfer_to, a.rail_code, _edge_mask(req), np.asarray(key, dtype=np.float64),
-            np.asarray(wait, dtype=np.float64), cn.next_open_table(req.depart), no_via,
-            np.zeros((0, cn.n_edges), dtype=np.bool_), o_nodes, o_time, o_key,
-            np.zeros(cn.n_nodes, dtype=np.bool_), np.zeros(cn.n_nodes, dtype=np.float64))
-    # per node, its settled label of least key (ties: settled first)
-    settled = np.nonzero(lab_rank >= 0)[0]
-    order = settled[np.lexsort((lab_rank[settled], lab_key[settled]))]
-    nodes = (lab_state[order] >> 3)
-    first = np.unique(nodes, return_index=True)
-    best_at = dict(zip(first[0].tolist(), order[first[1]].tolist(), strict=True))
+    # The usable edges depend on the destination's country (a crossing open to trade between
+    # its two countries only): one search per distinct edge mask, most often one.
+    masks: dict[str, np.ndarray] = {}
+    searches: dict[bytes, _Search] = {}
 
-    cores: dict[int, Any] = {}
+    def search_for(match: Any) -> _Search:
+        mask = masks.get(match.country)
+        if mask is None:
+            mask = masks[match.country] = _edge_mask(replace(req, destination=match))
+        signature = np.packbits(mask).tobytes()
+        if signature not in searches:
+            labels = kernel.label_search(
+                a.indptr, a.dst, a.time_h, a.calendar, a.exit_calendar, a.transfer_from,
+                a.transfer_to, a.rail_code, mask, np.asarray(key, dtype=np.float64),
+                np.asarray(wait, dtype=np.float64), cn.next_open_table(req.depart), no_via,
+                np.zeros((0, cn.n_edges), dtype=np.bool_), o_nodes, o_time, o_key,
+                np.zeros(cn.n_nodes, dtype=np.bool_), np.zeros(cn.n_nodes, dtype=np.float64))
+            searches[signature] = _Search(*labels[:7])
+        return searches[signature]
+
     empty: dict[int, Any] = {}
 
-    def core(label: int) -> Any:
-        if label not in cores:
-            steps, first = path_of(label, lab_pred, lab_edge, lab_time, lab_enter)
-            found = Found(int(lab_state[first] >> 3), int(lab_state[label] >> 3), steps,
-                          float(lab_key[label]), float(lab_time[label]))
+    def core(found_in: _Search, label: int) -> Any:
+        if label not in found_in.cores:
+            steps, first = path_of(label, found_in.pred, found_in.edge, found_in.time,
+                                   found_in.enter)
+            found = Found(int(found_in.state[first] >> 3), int(found_in.state[label] >> 3),
+                          steps, float(found_in.key[label]), float(found_in.time[label]))
             route = build_route(req, found, {"origin": origin_access, "destination": empty},
                                 None)
-            cores[label] = (route, _crossing_names(route), mode_distances(route.legs))
-        return cores[label]
+            found_in.cores[label] = (route, _crossing_names(route), mode_distances(route.legs))
+        return found_in.cores[label]
 
     factor = req.cargo.cost_factor
     out = {}
@@ -538,13 +544,14 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
             if message is not None:
                 out[j] = _error_row(job, (i, j, k, c), message)
             continue
+        found_in = search_for(match)
         best = None
         for node, (_extra_t, extra_k) in targets.items():
-            label = best_at.get(node)
+            label = found_in.best_at.get(node)
             if label is None:
                 continue
-            total = float(lab_key[label]) + extra_k
-            rank = int(lab_rank[label])
+            total = float(found_in.key[label]) + extra_k
+            rank = int(found_in.rank[label])
             if best is None or (total, rank) < best[0]:
                 best = ((total, rank), node, label)
         if best is None:  # no route: explained as plan_route explains it
@@ -552,7 +559,7 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
                                 _explain_no_route(replace(req, destination=match)))
             continue
         _, node, label = best
-        route, crossing_names, by_mode = core(label)
+        route, crossing_names, by_mode = core(found_in, label)
         s = route.summary
         duration, distance, cost, co2e = s.duration_h, s.distance_km, s.cost_usd, s.co2e_kg
         weighted = s.risk_exposure
@@ -583,6 +590,23 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
             co2e_kg=round(co2e, 1), crossings=";".join(route.crossings))
         out[j] = row
     return out
+
+
+class _Search:
+    """The labels of one one-to-all search, the least-key settled label per node, and the
+    routes built from it so far."""
+
+    def __init__(self, key, time, state, pred, edge, enter, rank) -> None:
+        import numpy as np
+
+        self.key, self.time, self.state, self.pred = key, time, state, pred
+        self.edge, self.enter, self.rank = edge, enter, rank
+        settled = np.nonzero(rank >= 0)[0]
+        order = settled[np.lexsort((rank[settled], key[settled]))]
+        nodes = state[order] >> 3
+        first = np.unique(nodes, return_index=True)  # ties: the label settled first
+        self.best_at = dict(zip(first[0].tolist(), order[first[1]].tolist(), strict=True))
+        self.cores: dict[int, Any] = {}
 
 
 def _error_row(job: _Job, key: _Key, error: str) -> dict[str, Any]:
