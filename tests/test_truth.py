@@ -98,3 +98,20 @@ def test_published_trips_hit_rate():
     outcomes = evaluate()
     assert len(outcomes) >= 25
     assert hit_rate(outcomes) >= 0.37
+
+
+def test_a_scenario_can_open_a_bilateral_crossing_to_transit(region):
+    from corridor import apply_scenarios
+    from corridor.model.scenario import parse_scenario
+
+    scenario = parse_scenario({
+        "name": "kharlachi-transit", "title": "Kharlachi open to transit",
+        "sources": ["customstoday_kharlachi_2020"],
+        "modifications": [{"type": "open", "crossings": ["Kharlachi"],
+                           "traffic": "transit"}]})
+    opened = apply_scenarios(region, [scenario])
+    assert opened.crossings_by_id["kharlachi"].traffic == "transit"
+    assert region.crossings_by_id["kharlachi"].traffic == "bilateral"  # baseline untouched
+    route = plan_route("Karachi", "Tashkent", depart=JULY, draws=0, network=opened,
+                       avoid=["Torkham", "Chaman", "Ghulam Khan", "IRN", "CHN"])
+    assert "kharlachi" in route.crossings

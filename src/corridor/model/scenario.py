@@ -116,6 +116,8 @@ class Open(_Targets):
     type: Literal["open"]
     date_from: dt.date | None = None  # open only between these dates (closed before/after)
     date_to: dt.date | None = None
+    # what the opened crossings admit (e.g. a bilateral post opened to transit); None: as is
+    traffic: Literal["transit", "bilateral", "people"] | None = None
 
 
 class RuleSpec(_Strict):
@@ -575,7 +577,8 @@ def _open(patch: _Patch, index: int, mod: Open, scenario: Scenario,
     for i, c in enumerate(patch.crossings):
         if c.crossing_id in crossings:
             patch.crossings[i] = replace(c, status="open", sources=(*c.sources, *cite),
-                                         calendar_id=calendar(c.crossing_id, c.calendar_id))
+                                         calendar_id=calendar(c.crossing_id, c.calendar_id),
+                                         traffic=mod.traffic or c.traffic)
 
 
 def _calendar(patch: _Patch, index: int, mod: CalendarChange, scenario: Scenario,
@@ -680,11 +683,12 @@ def _add_service(patch: _Patch, index: int, mod: AddService, scenario: Scenario,
         patch.links.append(Link(
             f"{mod.service_id}{suffix}", a, b, mod.mode,
             mod.gauge_mm if mod.mode == "rail" else None, distance, mod.duration_h, None,
-            mod.fare_usd, "open", calendar, False,
+            None, "open", calendar, False,
             mod.name or f"{mod.service_id} {patch.network.places[a].name}–"
                         f"{patch.network.places[b].name}",
             (), cite, f"added by scenario {scenario.name}"
             + ("; distance: great-circle" if mod.distance_km is None else ""),
+            fare_usd=mod.fare_usd,
         ))
 
 
