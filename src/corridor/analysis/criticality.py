@@ -534,7 +534,7 @@ def criticality(
     >>> detour.old_corridor
     'direct: Khunjerab (road)'
     >>> detour.new_corridor
-    'via Afghanistan, Tajikistan: Torkham, Tem-Demogan, Kulma-Karasu (road)'
+    'via Afghanistan, Tajikistan: Torkham, Sher Khan Bandar-Panji Poyon, Kulma-Karasu (road)'
     >>> detour.delta_hours > 48, detour.delta_usd > 0  # days longer, and dearer
     (True, True)
     >>> khunjerab.same_effect[:2]  # the Karakoram Highway has no way round
