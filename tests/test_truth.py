@@ -115,3 +115,14 @@ def test_a_scenario_can_open_a_bilateral_crossing_to_transit(region):
     route = plan_route("Karachi", "Tashkent", depart=JULY, draws=0, network=opened,
                        avoid=["Torkham", "Chaman", "Ghulam Khan", "IRN", "CHN"])
     assert "kharlachi" in route.crossings
+
+
+def test_a_crossing_named_as_destination_ends_at_the_side_reached_first(region):
+    near = plan_route("Tashkent", "Torkham", depart=JULY, draws=0, network=region)
+    assert near.destination.id == "torkham_af" and "torkham" not in near.crossings
+    assert not {"chaman", "kharlachi", "ghulam_khan"} & set(near.crossings)
+    far = plan_route("Tashkent", "Torkham (Pakistan side)", depart=JULY, draws=0,
+                     network=region)
+    assert far.destination.id == "torkham_pk" and far.crossings[-1] == "torkham"
+    start = plan_route("Torkham", "Kabul", depart=JULY, draws=0, network=region)
+    assert start.origin.id == "torkham_af" and not start.crossings
