@@ -19,11 +19,11 @@ from functools import cached_property
 import numpy as np
 
 from corridor.model.calendar import next_open_index
-from corridor.model.network import LAYERS, MODES, Disruption, Network
+from corridor.model.network import LAYERS, MODES, Crossing, Disruption, Network
 from corridor.model.speeds import RoadSpeeds, road_speeds
 
 __all__ = ["HORIZON_HOURS", "CompiledNetwork", "HotLists", "KernelArrays", "compile_network",
-           "enter_and_leave", "transfer_allowed"]
+           "crossing_figures", "enter_and_leave", "transfer_allowed"]
 
 KIND_LINK, KIND_CROSSING, KIND_TRANSFER = 0, 1, 2
 HORIZON_HOURS = 2 * 366 * 24
@@ -305,6 +305,21 @@ def _impute_costs(cost: np.ndarray, distance: np.ndarray, kind: np.ndarray,
     return out
 
 
+def crossing_figures(network: Network, crossing: Crossing, *, reverse: bool,
+                     passenger: bool) -> tuple[float, float | None, float | None]:
+    """Dwell (h), its P90 (h, ``None`` when not given) and payment (USD, ``None`` when
+    unknown) of one direction of ``crossing``: a truck's CPMM figures, or a traveller's
+    processing time (``people_dwell_h``, else the manifest's ``passenger_border_h``)."""
+    if passenger:
+        dwell = crossing.people_dwell_h
+        if dwell is None:
+            dwell = network.parameter("passenger_border_h", 1.0) or 0.0
+        return dwell, None, None
+    if reverse:
+        return crossing.ba_dwell_h, crossing.ba_dwell_p90_h, crossing.ba_cost_usd
+    return crossing.ab_dwell_h, crossing.ab_dwell_p90_h, crossing.ab_cost_usd
+
+
 def compile_network(network: Network, *, passenger: bool = False) -> CompiledNetwork:
     """Compile (or fetch from the cache) the routing arrays of ``network``.
 
@@ -359,7 +374,6 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
     speeds = road_speeds(network)
     bus_fare = network.parameter("bus_fare_usd_per_km")
     rail_fare = network.parameter("rail_fare_usd_per_km")
-    passenger_border_h = network.parameter("passenger_border_h", 1.0) or 0.0
 
     def speed_and_rate(place_id: str, mode: str,
                        road_class: str = "") -> tuple[float | None, float | None]:
@@ -425,18 +439,10 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
         risk = max(place_risk(crossing.place_a), place_risk(crossing.place_b))
         calendar = calendar_idx[crossing.calendar_id] if crossing.calendar_id else -1
         for reverse in (False, True):
-            if reverse:
-                a, b = crossing.place_b, crossing.place_a
-                dwell, cost = crossing.ba_dwell_h, crossing.ba_cost_usd
-                p90 = crossing.ba_dwell_p90_h
-            else:
-                a, b = crossing.place_a, crossing.place_b
-                dwell, cost = crossing.ab_dwell_h, crossing.ab_cost_usd
-                p90 = crossing.ab_dwell_p90_h
-            if passenger:  # a traveller's border time, not a truck's
-                dwell = crossing.people_dwell_h
-                dwell = passenger_border_h if dwell is None else dwell
-                cost, p90 = None, None
+            a, b = ((crossing.place_b, crossing.place_a) if reverse
+                    else (crossing.place_a, crossing.place_b))
+            dwell, p90, cost = crossing_figures(network, crossing, reverse=reverse,
+                                                passenger=passenger)
             if p90 is None:
                 p90 = dwell * p90_factor
             # The road or track between the two posts is driven at the entry country's

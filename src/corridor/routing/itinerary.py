@@ -8,7 +8,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from corridor.model.network import MODES
-from corridor.routing.compile import KIND_CROSSING, KIND_LINK, KIND_TRANSFER, certain_waits
+from corridor.routing.compile import (
+    KIND_CROSSING,
+    KIND_LINK,
+    KIND_TRANSFER,
+    certain_waits,
+    crossing_figures,
+)
 from corridor.routing.result import Endpoint, Leg, Route, RouteSummary
 
 if TYPE_CHECKING:
@@ -193,16 +199,12 @@ def build_route(
             sources, estimate = crossing.sources, crossing.estimate
             if crossing.notes.startswith("closure_risk:"):
                 notes_warning(name, crossing.notes)
-            p90 = crossing.ba_dwell_p90_h if reverse else crossing.ab_dwell_p90_h
-            fee = crossing.ba_cost_usd if reverse else crossing.ab_cost_usd
-            dwell = crossing.ba_dwell_h if reverse else crossing.ab_dwell_h
-            if cn.passenger and crossing.people_dwell_h is None:
-                sources = (*sources, *_parameter_sources(network, "passenger_border_h"))
+            dwell, p90, fee = crossing_figures(network, crossing, reverse=reverse,
+                                               passenger=cn.passenger)
             if cn.passenger:  # a traveller's processing time, not a truck's
-                dwell = float(cn.edge_time_h[e]) - (
-                    float(cn.edge_distance_km[e]) / (cn.road_kmh(to.country) or math.inf))
-                p90 = float(cn.edge_time_p90_h[e]) - (float(cn.edge_time_h[e]) - dwell)
-                fee = None
+                p90 = float(cn.edge_time_p90_h[e]) - float(cn.edge_time_h[e]) + dwell
+                if crossing.people_dwell_h is None:
+                    sources = (*sources, *_parameter_sources(network, "passenger_border_h"))
             held = duration - float(cn.edge_time_h[e])
             if held > 1e-9:
                 calendar = network.calendars[crossing.calendar_id]
