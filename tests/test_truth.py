@@ -126,3 +126,35 @@ def test_a_crossing_named_as_destination_ends_at_the_side_reached_first(region):
     assert far.destination.id == "torkham_pk" and far.crossings[-1] == "torkham"
     start = plan_route("Torkham", "Kabul", depart=JULY, draws=0, network=region)
     assert start.origin.id == "torkham_af" and not start.crossings
+
+
+@pytest.mark.parametrize("depart", ["2026-01-15", JULY])
+def test_no_route_uses_a_crossing_that_does_not_admit_it(region, depart):
+    """Over a sample of region pairs and cargoes: every crossing a route uses admits its
+    cargo between its origin and destination countries."""
+    import random
+
+    from corridor.exceptions import NoRouteError
+
+    cities = ["Karachi", "Quetta", "Peshawar", "Bannu", "Kabul", "Khost", "Kandahar",
+              "Tashkent", "Almaty", "Dushanbe", "Khorog", "Kashgar", "Bishkek", "Mashhad",
+              "Ashgabat", "Shymkent"]
+    rng = random.Random(11)
+    pairs = rng.sample([(a, b) for a in cities for b in cities if a != b], 30)
+    checked = 0
+    for i, (origin, destination) in enumerate(pairs):
+        cargo = ("truck", "teu", "passenger")[i % 3]
+        try:
+            route = plan_route(origin, destination, cargo=cargo, depart=depart, draws=0,
+                               network=region)
+        except NoRouteError:
+            continue
+        trip = frozenset({route.origin.country, route.destination.country})
+        for crossing_id in route.crossings:
+            c = region.crossings_by_id[crossing_id]
+            sides = frozenset({region.places[c.place_a].country,
+                               region.places[c.place_b].country})
+            assert c.admits(passenger=cargo == "passenger", trip=trip, sides=sides), \
+                (origin, destination, cargo, crossing_id)
+        checked += 1
+    assert checked >= 20
