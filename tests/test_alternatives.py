@@ -76,7 +76,10 @@ def test_invariants_on_the_region(region, origin, destination, depart, cargo):
 
 
 def test_alternatives_span_corridors(region):
-    options = alternatives("Islamabad", "Almaty", depart=JULY, network=region)
+    """From Gilgit, on the KKH, both the Afghan and the Chinese corridors to Tashkent are
+    Pareto-optimal in July (from Islamabad the Chinese one is dominated since Khunjerab's
+    Pakistani side takes the country's CPMM time, not the COVID-year 2.3 h)."""
+    options = alternatives("Gilgit", "Tashkent", depart=JULY, network=region)
     countries = {c for r in options for c in r.countries}
     assert {"AFG", "CHN"} <= countries
     assert len({r.corridor for r in options}) == len(options)

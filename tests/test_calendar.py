@@ -30,7 +30,7 @@ def test_khunjerab_winter_is_visible(region):
         assert all(e.crossings == ("khunjerab",) for e in by_month[month]), month
     winter = min(e.duration_h for m in (1, 2, 12) for e in by_month[m])
     summer = max(e.duration_h for m in (6, 7, 9) for e in by_month[m])
-    assert winter > summer * 1.5
+    assert winter > summer + 24  # the Afghan detour takes more than a day longer
     rows = result.to_rows()
     assert rows[0]["origin"] == "Islamabad" and "p90_h" in rows[0]
 

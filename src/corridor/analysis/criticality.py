@@ -535,7 +535,7 @@ def criticality(
     'direct: Khunjerab (road)'
     >>> detour.new_corridor
     'via Afghanistan, Tajikistan: Torkham, Sher Khan Bandar-Panji Poyon, Kulma-Karasu (road)'
-    >>> detour.delta_hours > 48, detour.delta_usd > 0  # days longer, and dearer
+    >>> detour.delta_hours > 24, detour.delta_usd > 0  # more than a day longer, and dearer
     (True, True)
     >>> khunjerab.same_effect[:2]  # the Karakoram Highway has no way round
     ('link:road_islamabad_hasan_abdal', 'link:road_hasan_abdal_gilgit')
