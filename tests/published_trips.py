@@ -48,6 +48,15 @@ class Outcome:
     def hit(self) -> bool:
         return self.value is not None and self.low <= self.value <= self.high
 
+    @property
+    def miss(self) -> float:
+        """How far outside the published range, as a share of the nearer bound (0 inside;
+        ``inf`` without a route)."""
+        if self.value is None:
+            return math.inf
+        nearest = min(max(self.value, self.low), self.high)
+        return abs(self.value - nearest) / nearest
+
 
 def _vias(text: str, network: corridor.Network) -> list[str]:
     """The row's ``via`` places that the network knows (``;``-separated)."""
@@ -112,6 +121,12 @@ def hit_rate(outcomes: list[Outcome]) -> float:
     return sum(o.hit for o in outcomes) / len(outcomes) if outcomes else math.nan
 
 
+def near_rate(outcomes: list[Outcome], tolerance: float = 0.25) -> float:
+    """The share of trips within ``tolerance`` (25 %) of their published range."""
+    return (sum(o.miss <= tolerance for o in outcomes) / len(outcomes) if outcomes
+            else math.nan)
+
+
 def markdown(outcomes: list[Outcome]) -> str:
     unit = {"duration_h": "h", "distance_km": "km"}
     lines = ["| trip | published | corridor | within |", "|---|---|---|---|"]
@@ -120,7 +135,9 @@ def markdown(outcomes: list[Outcome]) -> str:
         lines.append(f"| {o.label} | {o.low:,.1f}–{o.high:,.1f} {unit[o.metric]} | {value} "
                      f"({o.note}) | {'yes' if o.hit else '**no**'} |")
     lines.append(f"\n{sum(o.hit for o in outcomes)} of {len(outcomes)} within the published "
-                 f"range ({hit_rate(outcomes):.0%}).")
+                 f"range ({hit_rate(outcomes):.0%}); "
+                 f"{sum(o.miss <= 0.25 for o in outcomes)} within 25 % of it "
+                 f"({near_rate(outcomes):.0%}).")
     return "\n".join(lines)
 
 
