@@ -159,3 +159,12 @@ def test_no_route_uses_a_crossing_that_does_not_admit_it(region, depart):
                 (origin, destination, cargo, crossing_id)
         checked += 1
     assert checked >= 20
+
+
+def test_a_traveller_does_not_wait_months_for_a_pass_to_open(region):
+    """Time has a value for passengers too (the minimum-wage floor): in January, with
+    Khunjerab shut, Islamabad → Kashgar goes round or flies rather than waiting for April."""
+    route = plan_route("Islamabad", "Kashgar", cargo="passenger", depart="2026-01-15",
+                       draws=0, network=region)
+    assert route.summary.duration_h < 7 * 24
+    assert region.cargo["passenger"].value_of_time_usd_per_h > 0

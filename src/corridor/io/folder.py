@@ -283,6 +283,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("modes", _list, True),
         *_COMMON,
         Column("dangerous", _bool),
+        Column("value_of_time_usd_per_h", _nonneg),
     ),
     "emission_factors.csv": (
         Column("mode", _choice(MODES), True),
@@ -329,12 +330,12 @@ TABLES["cargo_rules.csv"] = (
 )
 
 OPTIONAL_TABLES = frozenset({"disruptions.csv", "cargo_rules.csv", "road_classes.csv"})
-OPTIONAL_COLUMNS = frozenset({("cargo.csv", "dangerous"), ("links.csv", "road_class"),
-                              ("links.csv", "terrain"), ("links.csv", "fare_usd"),
-                              ("links.csv", "risk"), ("places.csv", "risk"),
-                              ("countries.csv", "rail_passenger_speed_kmh"),
-                              ("crossings.csv", "traffic"),
-                              ("crossings.csv", "people_dwell_h")})
+OPTIONAL_COLUMNS = frozenset({
+    ("cargo.csv", "dangerous"), ("cargo.csv", "value_of_time_usd_per_h"),
+    ("links.csv", "road_class"), ("links.csv", "terrain"), ("links.csv", "fare_usd"),
+    ("links.csv", "risk"), ("places.csv", "risk"), ("countries.csv", "rail_passenger_speed_kmh"),
+    ("crossings.csv", "traffic"), ("crossings.csv", "people_dwell_h"),
+})
 """Tables a network folder may leave out (then empty)."""
 
 # Columns that hold a figure: a row with any of them filled must cite a source.
@@ -355,7 +356,8 @@ _FIGURES: dict[str, tuple[str, ...]] = {
     "road_classes.csv": ("truck_speed_kmh", "bus_speed_kmh", "truck_ratio", "truck_min_kmh",
                          "truck_max_kmh"),
     "calendars.csv": ("action",),
-    "cargo.csv": ("tonnes", "value_usd", "cost_factor", "wait_cost_usd_per_day"),
+    "cargo.csv": ("tonnes", "value_usd", "cost_factor", "wait_cost_usd_per_day",
+                  "value_of_time_usd_per_h"),
     "emission_factors.csv": ("g_co2e_per_tkm", "kg_co2e_per_pax_km"),
     "disruptions.csv": ("events_per_year", "probability", "duration_h_min", "duration_h_max"),
     "cargo_rules.csv": ("kind",),
@@ -779,6 +781,7 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                 r["cargo_id"], r["name"], r["unit"], r["tonnes"], r["value_usd"],
                 r["cost_factor"], r["wait_cost_usd_per_day"] or 0.0, r["modes"], **common(r),
                 dangerous=bool(r.get("dangerous")),
+                value_of_time_usd_per_h=r.get("value_of_time_usd_per_h"),
             )
             for _, r in t["cargo.csv"]
         },

@@ -255,6 +255,7 @@ class CargoProfile:
     estimate: str = ""
     notes: str = ""
     dangerous: bool = False
+    value_of_time_usd_per_h: float | None = None  # a traveller's time; else from value_usd
 
     @property
     def is_passenger(self) -> bool:

@@ -265,10 +265,15 @@ def build_route(
         warnings.append("Passenger costs are fares: flights (published or per km of the "
                         "published ones), buses per km; border payments and rail fares are "
                         "not in the sources. CO2e is counted for flights only.")
-        if req.objective in ("generalized", "cost"):
-            warnings.append("This trip is the cheapest: a traveller's value of time is not in "
-                            "the sources, so fares decide; --optimize time gives the "
+        if req.objective == "cost":
+            warnings.append("This trip is the cheapest in fares; --optimize time gives the "
                             "fastest.")
+        elif req.objective == "generalized":
+            vot = req.cargo.value_of_time_usd_per_h
+            warnings.append(
+                "This trip is the best in fares plus time valued at "
+                + (f"USD {vot:.2f} an hour" if vot is not None else "the cargo's value")
+                + " (see the cargo's estimate); --optimize time gives the fastest.")
     weighted = sum(leg.risk * leg.duration_h for leg in legs)
     risk = weighted / total_h if total_h > 0 else 0.0
     countries: list[str] = []

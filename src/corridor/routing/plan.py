@@ -191,6 +191,10 @@ def _access_options(req: _Request, match: Match) -> list[_Access]:
 
 
 def _vot_per_h(req: _Request) -> float:
+    """USD an hour of the shipment's time is worth: a traveller's own value of time, or the
+    cargo's value × the value-of-time share per day."""
+    if req.cargo.value_of_time_usd_per_h is not None:
+        return req.cargo.value_of_time_usd_per_h
     value = req.cargo.value_usd or 0.0
     return value * req.value_of_time_pct_per_day / 100.0 / 24.0
 
