@@ -38,10 +38,10 @@ class CountryFit:
     iso3: str
     swod_kmh: float
     road_km: float
-    highway_km: float
+    calibrated_km: float  # roads of the calibrated classes (highways, motorways)
     highway_speed_kmh: float
     network_average_kmh: float  # the country's roads at the class speeds
-    bound: str  # "" when the SWOD is met; else why not ("max", "no highway")
+    bound: str  # "" when the SWOD is met; else why not ("max", "no calibrated road")
 
 
 @dataclass(frozen=True)
