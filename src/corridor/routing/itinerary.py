@@ -153,7 +153,8 @@ def build_route(
             ))
             calendars_hit[what] = reason
             warnings.append(f"{reason}; this route waits {_days(wait_h)} at {frm.name} "
-                            f"(reached {at(step.reach_h):%a %d %b %Y %H:%M}).")
+                            f"(reached {at(step.reach_h):%a %d %b %Y %H:%M})."
+                            + _season_caveat(req, e))
         duration = step.leave_h - step.enter_h
         if kind == KIND_LINK and network.links[ref].link_id in certain:
             wait_h, disruption = certain[network.links[ref].link_id]
@@ -424,6 +425,16 @@ def _alternative_warning(
         instead = ", ".join(replacing or used_crossings) or "another way"
         warnings.append(
             f"{what} ({description}) would be closed when reached on {when:%d %b %Y}; "
-            f"the route goes via {instead} instead."
+            f"the route goes via {instead} instead." + _season_caveat(req, e)
         )
         return
+
+
+def _season_caveat(req: _Request, edge: int) -> str:
+    """A crossing's ``season_caveat:`` note (what sources say against its calendar), to
+    follow a warning that its calendar shaped the route."""
+    if int(req.cn.edge_kind[edge]) != KIND_CROSSING:
+        return ""
+    notes = req.network.crossings[int(req.cn.edge_ref[edge])].notes
+    label, _, text = notes.partition(":")
+    return f" {text.strip()}" if label == "season_caveat" and text.strip() else ""
