@@ -11,6 +11,7 @@ from corridor.routing.compile import compile_network
 
 JULY = "2026-07-15"
 JANUARY = "2026-01-15"
+WINTER_2024 = "2024-02-15"  # Khunjerab shut for the winter (the last one, 2023-24)
 
 
 def test_bundled_network_validates(region):
@@ -72,20 +73,29 @@ def test_islamabad_kashgar_summer_goes_over_khunjerab(region):
 
 
 def test_islamabad_kashgar_winter_avoids_closed_khunjerab(region):
-    route = plan_route("Islamabad", "Kashgar", depart=JANUARY, cargo="teu", optimize="time",
-                       network=region)
+    """Winter 2023-24, before Khunjerab worked all year (from 1 Dec 2024)."""
+    route = plan_route("Islamabad", "Kashgar", depart=WINTER_2024, cargo="teu",
+                       optimize="time", network=region)
     assert "khunjerab" not in route.crossings
     assert any("Khunjerab" in w and "closed" in w for w in route.warnings)
     # Forced over Khunjerab in winter it waits for the April opening, never crossing shut.
-    forced = plan_route("Islamabad", "Kashgar", depart=JANUARY, via=["Khunjerab"],
+    forced = plan_route("Islamabad", "Kashgar", depart=WINTER_2024, via=["Khunjerab"],
                         optimize="time", network=region)
     calendar = region.calendars["khunjerab"]
     border = [leg for leg in forced.legs if leg.details.get("crossing_id") == "khunjerab"]
     assert len(border) == 1
     assert calendar.is_open(border[0].depart)
-    assert border[0].depart >= dt.datetime(2026, 4, 1)
+    assert border[0].depart >= dt.datetime(2024, 4, 1)
     waits = [leg for leg in forced.legs if leg.kind == "wait"]
-    assert waits and waits[0].duration_h > 24 * 70
+    assert waits and waits[0].duration_h > 24 * 40
+
+
+def test_khunjerab_carries_cargo_on_winter_weekdays_since_december_2024(region):
+    route = plan_route("Islamabad", "Kashgar", depart=JANUARY, optimize="time",
+                       network=region, draws=0)
+    assert route.crossings == ("khunjerab",)
+    border = next(leg for leg in route.legs if leg.kind == "border")
+    assert border.depart.weekday() < 5  # weekdays only
 
 
 def test_karachi_almaty_has_afghan_and_chinese_routes(region):

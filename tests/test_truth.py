@@ -162,16 +162,31 @@ def test_no_route_uses_a_crossing_that_does_not_admit_it(region, depart):
 
 
 def test_a_traveller_does_not_wait_months_for_a_pass_to_open(region):
-    """Time has a value for passengers too (the minimum-wage floor): in January, with
-    Khunjerab shut, Islamabad → Kashgar goes round or flies rather than waiting for April."""
-    route = plan_route("Islamabad", "Kashgar", cargo="passenger", depart="2026-01-15",
+    """Time has a value for passengers too (the minimum-wage floor): in February 2024,
+    with Khunjerab shut, Islamabad → Kashgar goes round or flies rather than waiting for
+    April."""
+    route = plan_route("Islamabad", "Kashgar", cargo="passenger", depart="2024-02-15",
                        draws=0, network=region)
     assert route.summary.duration_h < 7 * 24
     assert region.cargo["passenger"].value_of_time_usd_per_h > 0
 
 
 def test_a_winter_detour_round_khunjerab_says_what_sources_report(region):
-    route = plan_route("Islamabad", "Kashgar", depart="2026-01-15", optimize="time",
+    route = plan_route("Islamabad", "Kashgar", depart="2024-02-15", optimize="time",
                        draws=0, network=region)
     assert "khunjerab" not in route.crossings
-    assert any("would be closed" in w and "khunjerab-year-round" in w for w in route.warnings)
+    assert any("would be closed" in w and "Pakistani press" in w for w in route.warnings)
+
+
+def test_the_winter_closure_scenario_brings_the_old_khunjerab_back(region):
+    from corridor import apply_scenarios, load_scenario
+
+    closed = apply_scenarios(region, [load_scenario("khunjerab-winter-closure")])
+    today = plan_route("Islamabad", "Kashgar", depart="2027-01-14", optimize="time",
+                       network=region, draws=0)
+    again = plan_route("Islamabad", "Kashgar", depart="2027-01-14", optimize="time",
+                       network=closed, draws=0)
+    assert today.crossings == ("khunjerab",) and "khunjerab" not in again.crossings
+    summer = plan_route("Islamabad", "Kashgar", depart="2027-07-15", optimize="time",
+                        network=closed, draws=0)
+    assert summer.crossings == ("khunjerab",)

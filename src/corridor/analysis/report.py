@@ -295,7 +295,7 @@ def report(
 
     Examples
     --------
-    >>> r = report("Islamabad", "Kashgar", ["khunjerab-year-round"], depart="2026-01-15",
+    >>> r = report("Islamabad", "Kashgar", ["khunjerab-year-round"], depart="2024-02-15",
     ...            optimize="time", draws=200, critical=False)
     >>> r.question
     'What would “Khunjerab open to trade all year” change for a truckload (20 t) from Islamabad to Kashgar?'
