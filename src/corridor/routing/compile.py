@@ -75,6 +75,13 @@ class CompiledNetwork:
             return self.speeds.bus_kmh(country, "highway", default)
         return self.speeds.truck_kmh(country, "highway", default)
 
+    @cached_property
+    def crossing_sides(self) -> tuple[frozenset[str], ...]:
+        """The countries of each crossing's two posts, in network order."""
+        places = self.network.places
+        return tuple(frozenset({places[c.place_a].country, places[c.place_b].country})
+                     for c in self.network.crossings)
+
     @property
     def n_nodes(self) -> int:
         return len(self.node_place)

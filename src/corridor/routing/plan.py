@@ -265,10 +265,9 @@ def _edge_mask(req: _Request) -> np.ndarray:
             ok &= ~(border & by_mode & (side == code))
     trip = frozenset({req.origin.country, req.destination.country})
     admitted = np.array([
-        c.admits(passenger=req.cargo.is_passenger, trip=trip,
-                 sides=frozenset({network.places[c.place_a].country,
-                                  network.places[c.place_b].country}))
-        for c in network.crossings] + [True])  # index -1: not a crossing
+        c.admits(passenger=req.cargo.is_passenger, trip=trip, sides=sides)
+        for c, sides in zip(network.crossings, cn.crossing_sides, strict=True)]
+        + [True])  # index -1: not a crossing
     ok &= admitted[cn.edge_crossing]
     if req.avoid_crossings:
         ids = [c.crossing_id for c in network.crossings]
@@ -562,8 +561,7 @@ def _prepare(
     else:
         allowed = frozenset(modes) & frozenset(cargo_profile.modes)
         if not allowed:
-            able = [c.cargo_id for c in network.cargo.values()
-                    if set(modes) & set(c.modes)]
+            able = _cargo_using_any(network, modes)
             raise InvalidOptionError(
                 f"cargo {cargo!r} may use {', '.join(cargo_profile.modes)}; "
                 f"none of {', '.join(modes)} is among them"
@@ -629,10 +627,15 @@ def cargo_for_modes(network: Network, modes: Sequence[str] | None) -> tuple[str,
                               f"--modes {','.join(modes)}: a truck may use only "
                               f"{', '.join(network.cargo[default].modes)}; give --cargo to "
                               "choose another")
-    able = [c.cargo_id for c in network.cargo.values() if wanted & set(c.modes)]
+    able = _cargo_using_any(network, modes)
     raise InvalidOptionError(
         f"no cargo may use every one of {', '.join(modes)}; ask for fewer modes"
         + (f" (cargo that may use some of them: {', '.join(able)})" if able else ""))
+
+
+def _cargo_using_any(network: Network, modes: Sequence[str]) -> list[str]:
+    """The cargo ids that may use at least one of ``modes``."""
+    return [c.cargo_id for c in network.cargo.values() if set(modes) & set(c.modes)]
 
 
 def _explain_no_route(req: _Request) -> str:
