@@ -60,7 +60,7 @@ def test_gpkg_round_trip_is_lossless(gpkg, region, tmp_path):
     back = import_network(gpkg, tmp_path / "back")
     assert validate_network(tmp_path / "back") == []
     assert len(back.places) == len(region.places) == 167
-    assert len(back.links) == len(region.links) == 242
+    assert len(back.links) == len(region.links) == 253
     _same(region, back)
     kw = dict(depart="2026-07-15", draws=0, optimize="time")
     a = plan_route("Karachi", "Almaty", network=region, **kw)
@@ -179,7 +179,7 @@ def test_cli_export_and_import(tmp_path):
     runner = CliRunner()
     out = runner.invoke(main, ["export-network", "--out", str(tmp_path / "r.gpkg")])
     assert out.exit_code == 0, out.output
-    assert "167 places, 242 links, 48 crossings" in out.output
+    assert "167 places, 253 links, 48 crossings" in out.output
     out = runner.invoke(main, ["import-network", str(tmp_path / "r.gpkg"), "--out",
                                str(tmp_path / "r")])
     assert out.exit_code == 0, out.output

@@ -67,6 +67,17 @@ def test_structural_rules(tmp_path):
     assert any("rail links need a gauge" in m for m in messages)
 
 
+def test_only_a_train_service_with_a_crossing_runs_through_a_border(tmp_path):
+    folder = tiny(tmp_path / "t")
+    _edit(folder, "links.csv", 0, to_place="c_pass", mode="rail", gauge_mm="1520",
+          duration_h="3", crossing_id="pass")  # a through train: allowed
+    _edit(folder, "links.csv", 1, crossing_id="nowhere")
+    messages = [str(p) for p in validate_network(folder)]
+    assert not any("row 2, column 'to_place'" in m for m in messages), messages
+    assert any("row 3, column 'crossing_id': unknown crossing 'nowhere'" in m for m in messages)
+    assert any("only a train service with its duration_h" in m for m in messages)
+
+
 def test_missing_files_and_columns(tmp_path):
     folder = tiny(tmp_path / "t")
     (folder / "transfers.csv").unlink()

@@ -450,10 +450,12 @@ def _close(network: Network, cn: CompiledNetwork,
     link_open = np.array([link.status == "open" for link in closed.links], dtype=bool)
     crossing_open = np.array([c.status == "open" for c in closed.crossings], dtype=bool)
     kind, ref = cn.edge_kind, cn.edge_ref
-    edge_open = cn.edge_open.copy()
+    edge_open = cn.edge_open.copy()  # a closure only shuts more edges
     is_link, is_crossing = kind == KIND_LINK, kind == KIND_CROSSING
-    edge_open[is_link] = link_open[ref[is_link]]
-    edge_open[is_crossing] = crossing_open[ref[is_crossing]]
+    edge_open[is_link] &= link_open[ref[is_link]]
+    edge_open[is_crossing] &= crossing_open[ref[is_crossing]]
+    through = cn.edge_crossing >= 0  # services that pass a crossing shut with it
+    edge_open[through] &= crossing_open[cn.edge_crossing[through]]
     derived = replace(cn, network=closed, edge_open=edge_open)
     # cached_property values live in the instance dict: share the baseline's
     object.__setattr__(derived, "_calendar_cache", cn._calendar_cache)

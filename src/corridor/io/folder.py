@@ -31,6 +31,7 @@ from corridor.model.network import (
     CROSSING_TRAFFIC,
     GAUGES_MM,
     LAYERS,
+    LINK_TRAFFIC,
     MODES,
     PLACE_KINDS,
     ROAD_CLASSES,
@@ -225,6 +226,9 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("terrain", _choice(TERRAINS)),
         Column("fare_usd", _nonneg),
         Column("risk", _probability),
+        Column("passenger_speed_kmh", _positive),
+        Column("traffic", _choice(LINK_TRAFFIC)),
+        Column("crossing_id", _ident),
     ),
     "crossings.csv": (
         Column("crossing_id", _ident, True),
@@ -333,7 +337,10 @@ OPTIONAL_TABLES = frozenset({"disruptions.csv", "cargo_rules.csv", "road_classes
 OPTIONAL_COLUMNS = frozenset({
     ("cargo.csv", "dangerous"), ("cargo.csv", "value_of_time_usd_per_h"),
     ("links.csv", "road_class"), ("links.csv", "terrain"), ("links.csv", "fare_usd"),
-    ("links.csv", "risk"), ("places.csv", "risk"), ("countries.csv", "rail_passenger_speed_kmh"),
+    ("links.csv", "risk"), ("links.csv", "passenger_speed_kmh"), ("links.csv", "traffic"),
+    ("links.csv", "crossing_id"),
+    ("places.csv", "risk"),
+    ("countries.csv", "rail_passenger_speed_kmh"),
     ("crossings.csv", "traffic"), ("crossings.csv", "people_dwell_h"),
 })
 """Tables a network folder may leave out (then empty)."""
@@ -349,7 +356,8 @@ _FIGURES: dict[str, tuple[str, ...]] = {
         "rail_passenger_speed_kmh",
     ),
     "places.csv": ("lat", "lon", "risk"),
-    "links.csv": ("distance_km", "duration_h", "speed_kmh", "cost_usd", "fare_usd", "risk"),
+    "links.csv": ("distance_km", "duration_h", "speed_kmh", "cost_usd", "fare_usd", "risk",
+                  "passenger_speed_kmh"),
     "crossings.csv": ("ab_dwell_h", "ba_dwell_h", "ab_cost_usd", "ba_cost_usd",
                       "people_dwell_h"),
     "transfers.csv": ("time_h", "cost_usd"),
@@ -566,6 +574,7 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
         if row["place_id"]:
             places.setdefault(row["place_id"], row)
 
+    crossing_ids = {r["crossing_id"] for _, r in t["crossings.csv"]}
     calendar_rows: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for number, row in t["calendars.csv"]:
         if row["calendar_id"]:
@@ -602,14 +611,26 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
             problems.append(
                 Problem("links.csv", number, "to_place", "link joins a place to itself")
             )
-        if mode in ("road", "rail") and a and b and a["country"] != b["country"]:
+        service = (mode == "rail" and row.get("crossing_id") is not None
+                   and row["duration_h"] is not None)
+        if row.get("crossing_id") is not None and row["crossing_id"] not in crossing_ids:
+            problems.append(Problem("links.csv", number, "crossing_id",
+                                    f"unknown crossing {row['crossing_id']!r}"))
+        if row.get("crossing_id") is not None and not (
+                mode == "rail" and row["duration_h"] is not None):
+            problems.append(Problem("links.csv", number, "crossing_id",
+                                    "only a train service with its duration_h (border "
+                                    "included) passes a crossing"))
+        if mode in ("road", "rail") and a and b and a["country"] != b["country"] \
+                and not service:
             problems.append(
                 Problem(
                     "links.csv",
                     number,
                     "to_place",
                     f"{mode} link joins {a['country']} and {b['country']}: "
-                    "use crossings.csv for a border",
+                    "use crossings.csv for a border (a train service that runs "
+                    "through gives its duration_h and crossing_id)",
                 )
             )
         if mode in ("sea", "ferry", "air") and row["duration_h"] is None \
@@ -652,7 +673,6 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
             problems.append(Problem("transfers.csv", number, "to_layer", "same as from_layer"))
 
     link_ids = {r["link_id"] for _, r in t["links.csv"]}
-    crossing_ids = {r["crossing_id"] for _, r in t["crossings.csv"]}
     for number, row in t["disruptions.csv"]:
         known = crossing_ids if row["target_kind"] == "crossing" else link_ids
         for target in row["target_id"] or ():
@@ -740,7 +760,8 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                 r["calendar_id"], r["two_way"], r["name"] or "", r["shape"] or (), **common(r),
                 road_class=r.get("road_class") or ("highway" if r["mode"] == "road" else ""),
                 terrain=r.get("terrain") or "", fare_usd=r.get("fare_usd"),
-                risk=r.get("risk"),
+                risk=r.get("risk"), passenger_speed_kmh=r.get("passenger_speed_kmh"),
+                traffic=r.get("traffic") or "", crossing_id=r.get("crossing_id") or "",
             )
             for _, r in t["links.csv"]
         ),

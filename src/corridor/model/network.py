@@ -26,7 +26,9 @@ STATUSES: tuple[str, ...] = ("open", "planned", "under_construction", "closed")
 ROAD_CLASSES: tuple[str, ...] = ("motorway", "highway", "mountain_highway", "pass", "urban")
 """Road classes with their own speeds (``road_classes.csv``)."""
 TERRAINS: tuple[str, ...] = ("flat", "hill", "mountain")
-CROSSING_TRAFFIC: tuple[str, ...] = ("transit", "bilateral", "people", "closed")
+CROSSING_TRAFFIC: tuple[str, ...] = ("transit", "bilateral", "people", "freight", "closed")
+LINK_TRAFFIC: tuple[str, ...] = ("freight", "people")
+"""What a scheduled service carries when not everything (``links.csv`` ``traffic``)."""
 """What a crossing admits: third-country transit (TIR and transit agreements), trade
 between its two countries only, people only, or nothing."""
 PLACE_KINDS: tuple[str, ...] = (
@@ -154,6 +156,13 @@ class Link:
     terrain: str = ""  # flat, hill or mountain (documents how a length was estimated)
     fare_usd: float | None = None  # what one passenger pays (a flight's fare)
     risk: float | None = None  # risk (0-1) of the road's area, where it differs
+    passenger_speed_kmh: float | None = None  # timetabled passenger trains on the line
+    traffic: str = ""  # a service for freight or people only (LINK_TRAFFIC); empty: both
+    crossing_id: str = ""  # the border crossing a cross-border train service passes
+
+    def carries(self, *, passenger: bool) -> bool:
+        """Whether the link takes travellers (``passenger``) or else freight."""
+        return self.traffic != ("freight" if passenger else "people")
 
     @property
     def layer(self) -> str:
@@ -202,7 +211,8 @@ class Crossing:
         ``trip`` holds the origin and destination countries, ``sides`` the countries of the
         two posts. A ``transit`` crossing admits everything; a ``bilateral`` one people, and
         cargo that goes from one of its countries to the other; a ``people`` one passengers
-        only; a ``closed`` one nobody.
+        only; a ``freight`` one cargo only (a rail border that travellers cross only aboard a
+        through train, a service of ``links.csv``); a ``closed`` one nobody.
 
         Examples
         --------
@@ -218,6 +228,8 @@ class Crossing:
             return True
         if self.traffic == "closed":
             return False
+        if self.traffic == "freight":
+            return not passenger
         if passenger:
             return True
         return self.traffic == "bilateral" and trip == sides

@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from corridor.model.calendar import next_open_index
-from corridor.model.network import LAYERS, MODES, Crossing, Disruption, Network
+from corridor.model.network import LAYERS, MODES, Crossing, Disruption, Network, Transfer
 from corridor.model.speeds import RoadSpeeds, road_speeds
 
 __all__ = ["HORIZON_HOURS", "CompiledNetwork", "HotLists", "KernelArrays", "compile_network",
@@ -327,6 +327,35 @@ def crossing_figures(network: Network, crossing: Crossing, *, reverse: bool,
     return crossing.ab_dwell_h, crossing.ab_dwell_p90_h, crossing.ab_cost_usd
 
 
+STATION_KINDS = frozenset({"transship", "gauge_change", "port_handling"})
+"""Transfers that move freight between vehicles; a traveller only boards (see
+:func:`transfer_figures`)."""
+
+
+def transfer_figures(network: Network, transfer: Transfer, *, passenger: bool,
+                     to_layer: str) -> tuple[float, float | None]:
+    """Hours and USD of ``transfer`` into ``to_layer``: its own figures, or for a traveller
+    at a station or port (where freight is transshipped, changes gauge or is handled) the
+    manifest's ``passenger_station_h`` to board and nothing to step off onto the road, with
+    no fee beyond the fare. An airport keeps its own check-in and arrival times.
+
+    Examples
+    --------
+    >>> from corridor import load_network
+    >>> net = load_network()
+    >>> t = next(t for t in net.transfers if t.kind == "transship")
+    >>> transfer_figures(net, t, passenger=False, to_layer=t.to_layer) == (t.time_h, t.cost_usd)
+    True
+    >>> transfer_figures(net, t, passenger=True, to_layer="road")
+    (0.0, 0.0)
+    """
+    if passenger and transfer.kind in STATION_KINDS:
+        if to_layer == "road":
+            return 0.0, 0.0
+        return network.parameter("passenger_station_h", 0.0) or 0.0, 0.0
+    return (0.0 if transfer.time_h is None else transfer.time_h), transfer.cost_usd
+
+
 def compile_network(network: Network, *, passenger: bool = False) -> CompiledNetwork:
     """Compile (or fetch from the cache) the routing arrays of ``network``.
 
@@ -404,13 +433,16 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
     # A wait every trip meets (a ferry that sails when full) counts at its median in the
     # deterministic answer; the Monte Carlo draws it (see reliability.simulate).
     certain_wait_h = certain_waits(network)
+    crossing_index = {c.crossing_id: i for i, c in enumerate(network.crossings)}
     for i, link in enumerate(network.links):
         speed, rate = speed_and_rate(link.from_place, link.mode, link.road_class)
         distance = link.distance_km
         if link.duration_h is not None:
             time_h = link.duration_h
         else:
-            if link.speed_kmh is not None:
+            if passenger and link.passenger_speed_kmh is not None:
+                speed = link.passenger_speed_kmh  # the line's timetabled trains
+            elif link.speed_kmh is not None:
                 speed = link.speed_kmh
             elif link.mode == "sea" and sea_speed:
                 speed = sea_speed
@@ -434,11 +466,15 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
         estimated = bool(link.estimate)
         layer = link.layer
         time_h += certain_wait_h.get(link.link_id, (0.0, None))[0]
+        # a train service through a border runs only while its crossing is open
+        through = crossing_index.get(link.crossing_id, -1) if link.crossing_id else -1
+        is_open = (link.status == "open" and link.carries(passenger=passenger)
+                   and (through < 0 or network.crossings[through].status == "open"))
         for reverse in (False, True) if link.two_way else (False,):
             a, b = (link.to_place, link.from_place) if reverse else (link.from_place, link.to_place)
             rows.append((node(a, layer), node(b, layer), KIND_LINK, i, reverse,
-                         MODES.index(link.mode), link.status == "open", time_h, cost,
-                         distance if distance is not None else 0.0, calendar, risk, -1,
+                         MODES.index(link.mode), is_open, time_h, cost,
+                         distance if distance is not None else 0.0, calendar, risk, through,
                          estimated, time_h))
 
     for i, crossing in enumerate(network.crossings):
@@ -475,11 +511,12 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
             la, lb = transfer.from_layer, transfer.to_layer
             if reverse:
                 la, lb = lb, la
+            time_h, cost = transfer_figures(network, transfer, passenger=passenger,
+                                            to_layer=lb)
             mode = lb.split(":")[0]
-            time_h = 0.0 if transfer.time_h is None else transfer.time_h
             rows.append((node(transfer.place_id, la), node(transfer.place_id, lb), KIND_TRANSFER,
                          i, reverse, MODES.index(mode), True, time_h,
-                         math.nan if transfer.cost_usd is None else transfer.cost_usd, 0.0, -1,
+                         math.nan if cost is None else cost, 0.0, -1,
                          risk, -1, bool(transfer.estimate) or transfer.time_h is None, time_h))
 
     n = len(node_index)

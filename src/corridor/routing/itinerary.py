@@ -12,6 +12,7 @@ from corridor.routing.compile import (
     KIND_CROSSING,
     KIND_LINK,
     KIND_TRANSFER,
+    STATION_KINDS,
     certain_waits,
     crossing_figures,
 )
@@ -45,6 +46,11 @@ def _co2e_kg(req: _Request, mode: str, distance_km: float) -> float:
 def _parameter_sources(network, name: str) -> tuple[str, ...]:
     parameter = network.parameters.get(name)
     return parameter.sources if parameter is not None else ()
+
+
+def _parameter_estimate(network, name: str) -> str:
+    parameter = network.parameters.get(name)
+    return parameter.estimate if parameter is not None else f"{name} not given (0 h)"
 
 
 def _days(hours: float) -> str:
@@ -188,6 +194,8 @@ def build_route(
                 sources = (*sources, *_parameter_sources(network, "bus_fare_usd_per_km"))
             if link.mode == "rail":
                 details["gauge_mm"] = link.gauge_mm
+            if link.crossing_id:  # a train service through a border
+                details["crossing_id"] = link.crossing_id
             month = at(step.enter_h).month
             if link.notes.startswith("winter_risk:") and month in WINTER_MONTHS:
                 notes_warning(name, link.notes)
@@ -226,7 +234,12 @@ def build_route(
             name = f"{transfer.kind.replace('_', ' ')}: {from_layer} → {to_layer}"
             leg_kind = "transfer"
             sources, estimate = transfer.sources, transfer.estimate
-            if transfer.time_h is None:
+            if cn.passenger and transfer.kind in STATION_KINDS:  # a traveller boards
+                name = (f"{'alight' if to_layer == 'road' else 'board'}: "
+                        f"{from_layer} → {to_layer}")
+                sources = _parameter_sources(network, "passenger_station_h")
+                estimate = _parameter_estimate(network, "passenger_station_h")
+            elif transfer.time_h is None:
                 estimate = (estimate + "; " if estimate else "") + "time not in sources (0 h)"
             details.update({"from_layer": from_layer, "to_layer": to_layer})
         legs.append(Leg(
@@ -292,7 +305,8 @@ def build_route(
     if estimated:
         warnings.append(f"{estimated} of {len(legs)} legs use estimated figures "
                         "(see each leg's 'estimate').")
-    crossings = tuple(leg.details["crossing_id"] for leg in legs if leg.kind == "border")
+    crossings = tuple(leg.details["crossing_id"] for leg in legs
+                      if leg.kind == "border" or "crossing_id" in leg.details)
     summary = RouteSummary(
         distance_km=sum(leg.distance_km for leg in legs),
         duration_h=total_h,
@@ -331,9 +345,12 @@ def corridor_name(network, legs: list[Leg], countries: list[str]) -> str:
     """A plain name for the corridor a route uses, from its transit countries, crossings
     and main mode, e.g. ``'via China: Khunjerab, Torugart (road)'``."""
     crossings: list[str] = []
+    by_id = {c.crossing_id: c.name for c in network.crossings}
     for leg in legs:
-        if leg.kind == "border" and leg.name not in crossings:
-            crossings.append(leg.name)
+        name = (leg.name if leg.kind == "border"
+                else by_id.get(leg.details.get("crossing_id", ""), ""))
+        if name and name not in crossings:
+            crossings.append(name)
     return corridor_label(network, countries, crossings, mode_distances(legs))
 
 

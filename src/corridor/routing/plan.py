@@ -239,8 +239,16 @@ def _edge_mask(req: _Request) -> np.ndarray:
     if not req.open_planned:
         ok &= cn.edge_open
     else:
+        passenger = cn.passenger
+
+        def link_ok(link) -> bool:  # planned links count as open; people or freight only
+            through = link.crossing_id and next(
+                (c for c in network.crossings if c.crossing_id == link.crossing_id), None)
+            return (link.status != "closed" and link.carries(passenger=passenger)
+                    and not (through and through.status == "closed"))
+
         ok &= np.array([
-            True if k != KIND_LINK else network.links[r].status != "closed"
+            True if k != KIND_LINK else link_ok(network.links[r])
             for k, r in zip(cn.edge_kind.tolist(), cn.edge_ref.tolist(), strict=True)
         ]) & np.array([
             True if k != KIND_CROSSING else network.crossings[r].status != "closed"
@@ -268,7 +276,8 @@ def _edge_mask(req: _Request) -> np.ndarray:
         c.admits(passenger=req.cargo.is_passenger, trip=trip, sides=sides)
         for c, sides in zip(network.crossings, cn.crossing_sides, strict=True)]
         + [True])  # index -1: not a crossing
-    ok &= admitted[cn.edge_crossing]
+    # a train service through a border carries its own traffic (links.csv ``traffic``)
+    ok &= admitted[np.where(cn.edge_kind == KIND_CROSSING, cn.edge_crossing, -1)]
     if req.avoid_crossings:
         ids = [c.crossing_id for c in network.crossings]
         bad = np.array([ids[i] in req.avoid_crossings if i >= 0 else False
