@@ -277,8 +277,9 @@ def build_route(
         warnings.append(f"Cargo rule in force: {rule.name} ({rule.rule_id}).")
     if req.cargo.is_passenger:
         warnings.append("Passenger costs are fares: flights (published or per km of the "
-                        "published ones), buses per km; border payments and rail fares are "
-                        "not in the sources. CO2e is counted for flights only.")
+                        "published ones), buses and trains per km (or a train's own fare); "
+                        "border payments are not in the sources. CO2e is counted for flights "
+                        "only.")
         if req.objective == "cost":
             warnings.append("This trip is the cheapest in fares; --optimize time gives the "
                             "fastest.")
