@@ -172,14 +172,20 @@ def test_plan_switch_compare_calendar_and_error(server_url, browser_page, tmp_pa
 
     assert not errors, errors  # before the deliberate 404 below, which chromium logs
 
-    # an unknown place: the API's plain-words message, not a stack trace
+    # a misspelt place is read as the one clearly meant, and the page says so
     page.fill("#origin", "Karachx")
+    page.press("#origin", "Escape")
+    page.click("#submit")
+    page.wait_for_function(
+        "document.querySelector('#warnings').innerText.includes(\"read 'Karachx' as Karachi\")")
+
+    # an unknown place: the API's plain-words message, not a stack trace
+    page.fill("#origin", "Zzqxv")
     page.press("#origin", "Escape")
     page.click("#submit")
     page.wait_for_selector(".status.error")
     message = page.inner_text("#status")
-    assert "unknown place 'Karachx'" in message and "did you mean" in message, message
-    assert "Karachi" in message
+    assert "unknown place 'Zzqxv'" in message and "did you mean" in message, message
 
     assert all("404" in e for e in errors), errors
     assert not blocked, f"requests to outside the local server: {blocked}"

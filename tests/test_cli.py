@@ -109,8 +109,11 @@ def test_places_search(net):
 
 
 def test_cli_via_unknown_and_many_problems(net, tmp_path):
-    out = run(["route", "Alpha", "Gamma", "--via", "Betta", "--network", net])
+    out = run(["route", "Alpha", "Gamma", "--via", "Bxta", "--network", net])
     assert out.returncode == 2 and "did you mean 'Beta'" in out.stderr
+    # one wrong letter in a longer name: read as the place, and the answer says so
+    out = run(["route", "Alpha", "Gamma", "--via", "Betta", "--network", net])
+    assert out.returncode == 0 and "read 'Betta' as Beta (BBB)" in out.stdout
     folder = tiny(tmp_path / "bad2")
     text = (folder / "links.csv").read_text()
     text = text.replace("c_pass,gamma", "c_pass,nowhere").replace(",100,", ",far,", 1)

@@ -39,6 +39,7 @@ def format_route(route: Route) -> str:
         f"depart {route.depart:%a %d %b %Y %H:%M}  →  arrive {route.arrive:%a %d %b %Y %H:%M}"
         f"  ({_hours(s.duration_h)})",
         f"countries: {' → '.join(route.countries)}",
+        *(f"note: {w}" for w in route.warnings if " read '" in w),  # a name taken as another
         "",
     ]
     header = (f"{'#':>2}  {'kind':<8} {'from → to':<46} {'mode':<5} {'km':>6} "

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AmbiguousPlaceError",
     "CorridorError",
     "InvalidOptionError",
     "NetworkValidationError",
@@ -55,6 +56,18 @@ class UnknownPlaceError(KeyError, CorridorError):
         else:
             message += "; try `corridor places NAME` to search the gazetteer"
         return message
+
+
+class AmbiguousPlaceError(UnknownPlaceError):
+    """A place name fits several places about equally; ``suggestions`` lists them."""
+
+    def __init__(self, name: str, candidates: Sequence[str], *, what: str = "place") -> None:
+        super().__init__(name, candidates, what=what)
+
+    def __str__(self) -> str:
+        options = ", ".join(repr(s) for s in self.suggestions)
+        return (f"{self.what} {self.name!r} may be any of {options}; give the one you mean "
+                "by its full name (`corridor places NAME` lists them with their ids)")
 
 
 class NoRouteError(CorridorError):

@@ -11,13 +11,14 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 from unidecode import unidecode
 
-from corridor.exceptions import UnknownPlaceError
+from corridor.exceptions import AmbiguousPlaceError, UnknownPlaceError
 from corridor.model.network import Crossing, Network, Place
 
 __all__ = ["City", "Match", "find_places", "haversine_km", "normalize", "resolve_name"]
@@ -82,6 +83,7 @@ class Match:
     place: Place | None = None
     crossing: Crossing | None = None
     city: City | None = None
+    note: str = ""  # set when a name was read as another: "read 'Karchi' as Karachi (PAK)"
 
 
 @lru_cache(maxsize=8)
@@ -106,13 +108,37 @@ def _cities(countries: frozenset[str]) -> tuple[City, ...]:
 
 
 @dataclass(frozen=True)
+class _Entry:
+    """One name of a place, crossing or city in the index."""
+
+    match: Match
+    primary: bool  # its own id, name or alias; False for a gazetteer transliteration
+
+
+@dataclass(frozen=True)
 class _Index:
-    exact: dict[str, list[Match]]
+    strict: dict[str, list[Match]]  # strict key -> matches of a primary name
+    loose: dict[str, list[_Entry]]  # loose key (normalize) -> every name
     keys: tuple[str, ...]
     sorted_keys: tuple[str, ...] = ()
+    population: dict[str, int] = field(default_factory=dict)  # network place -> people
 
 
 _INDEXES: dict[tuple[str, bool], _Index] = {}
+
+
+def strict_key(name: str) -> str:
+    """Fold a name without joining its words: ASCII, lowercase, one space between words.
+
+    ``Jalal-Abad`` and ``jalal_abad`` (Kyrgyzstan) stay apart from ``Jalalabad``
+    (Afghanistan), which :func:`normalize` folds together.
+
+    Examples
+    --------
+    >>> strict_key("Jalal-Abad"), strict_key("jalal_abad"), strict_key("Jalalabad")
+    ('jalal abad', 'jalal abad', 'jalalabad')
+    """
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", unidecode(name).lower()).split())
 
 
 def _index(network: Network, *, cities: bool = True) -> _Index:
@@ -120,12 +146,27 @@ def _index(network: Network, *, cities: bool = True) -> _Index:
     cached = _INDEXES.get((network.content_hash, cities))
     if cached is not None:
         return cached
-    exact: dict[str, list[Match]] = {}
+    strict: dict[str, list[Match]] = {}
+    loose: dict[str, list[_Entry]] = {}
+    population: dict[str, int] = {}
 
-    def add(key_name: str, match: Match) -> None:
-        key = normalize(key_name)
-        if key and all(m.id != match.id for m in exact.get(key, [])):
-            exact.setdefault(key, []).append(match)
+    def add(label: str, match: Match, primary: bool = True) -> None:
+        key = normalize(label)
+        if not key:
+            return
+        same = (match.kind, match.id)
+        entries = loose.setdefault(key, [])
+        for i, e in enumerate(entries):
+            if (e.match.kind, e.match.id) == same:
+                if primary and not e.primary:
+                    entries[i] = _Entry(match, True)
+                break
+        else:
+            entries.append(_Entry(match, primary))
+        if primary:
+            skey = strict_key(label)
+            if all((m.kind, m.id) != same for m in strict.get(skey, [])):
+                strict.setdefault(skey, []).append(match)
 
     for place in network.places.values():
         for label in (place.place_id, place.name, *place.aliases):
@@ -138,7 +179,7 @@ def _index(network: Network, *, cities: bool = True) -> _Index:
             add(label, Match("crossing", crossing.crossing_id, crossing.name, f"{a}-{b}",
                              f"{crossing.mode} crossing", label, 100.0, crossing=crossing))
     # A gazetteer city that is a network city (same country, within 15 km) lends the
-    # network place its names and transliterations instead of being listed twice.
+    # network place its names, transliterations and population instead of being listed twice.
     towns = [p for p in network.places.values() if p.kind != "border_post"]
     gazetteer = _cities(frozenset(network.countries)) if cities else ()
     near = np.zeros(len(gazetteer), dtype=bool)
@@ -158,14 +199,21 @@ def _index(network: Network, *, cities: bool = True) -> _Index:
     for i, city in enumerate(gazetteer):
         if near[i]:
             p = towns[int(nearest[i])]
-            for label in (city.name, *city.aliases):
-                add(label, Match("place", p.place_id, p.name, p.country, p.kind, label, 100.0,
-                                 place=p))
+            population[p.place_id] = max(population.get(p.place_id, 0), city.population)
+            lent = Match("place", p.place_id, p.name, p.country, p.kind, city.name, 100.0,
+                         place=p)
+            add(city.name, lent, primary=False)
+            for label in city.aliases:
+                add(label, Match("place", p.place_id, p.name, p.country, p.kind, label,
+                                 100.0, place=p), primary=False)
             continue
-        for label in (city.name, *city.aliases):
+        add(city.name, Match("city", city.place_id, city.name, city.country,
+                             f"city, pop. {city.population:,}", city.name, 100.0, city=city))
+        for label in city.aliases:
             add(label, Match("city", city.place_id, city.name, city.country,
-                             f"city, pop. {city.population:,}", label, 100.0, city=city))
-    index = _Index(exact, tuple(exact), tuple(sorted(exact)))
+                             f"city, pop. {city.population:,}", label, 100.0, city=city),
+                primary=False)
+    index = _Index(strict, loose, tuple(loose), tuple(sorted(loose)), population)
     _INDEXES[(network.content_hash, cities)] = index
     return index
 
@@ -190,50 +238,103 @@ def _close_keys(key: str, keys: tuple[str, ...], limit: int) -> list[tuple[str, 
     return [(k, float(score)) for k, score, _ in hits]
 
 
+MARGIN = 10.0
+"""How far (in points of :func:`_weigh`) a guessed name must lead the next to be taken."""
+
+GUESS_LIKENESS = 85.0
+"""The least likeness (fuzzy ratio, 0-100) of a name corridor guesses: one wrong letter in
+seven (``Karachx``), not a name it merely resembles (``Alpah``, 80)."""
+
+
+def _weigh(query: str, index: _Index, allow: tuple[str, ...],
+           limit: int = 30) -> list[tuple[float, float, Match]]:
+    """Score every place a name might mean, best first, one entry per place.
+
+    A score adds the name's likeness (100 for one of its names, 95 for a gazetteer
+    transliteration, 90 for a name that starts with the query, else the fuzzy ratio; a
+    little less through a transliteration or a nearby town's name) to ten
+    times the log of the population (a network place takes its gazetteer city's; at least
+    1,000) and a bonus for the kind the caller prefers (10 for the first of ``allow``, 0
+    for the last): Karachi (12 million, on the network) outweighs Karshi's transliteration
+    'Karchi'.
+    """
+    key = normalize(query)
+    if not key:
+        return []
+    likeness: dict[tuple[str, str], tuple[float, Match]] = {}
+
+    def offer(match: Match, score: float) -> None:
+        if match.kind not in allow:
+            return
+        k = (match.kind, match.id)
+        if k not in likeness or likeness[k][0] < score:
+            likeness[k] = (score, match)
+
+    for e in index.loose.get(key, []):
+        offer(e.match, 100.0 if e.primary else 95.0)
+    start = bisect.bisect_left(index.sorted_keys, key)
+    for k in index.sorted_keys[start:start + 200]:
+        if not k.startswith(key):
+            break
+        for e in index.loose[k]:
+            if k != key and e.primary:  # not through a nearby town's or foreign name
+                offer(e.match, 90.0)
+    for k, score in _close_keys(key, index.keys, limit):
+        if score >= 75 and k != key:
+            for e in index.loose[k]:
+                offer(e.match, score if e.primary else score * 0.95)
+    span = max(len(allow) - 1, 1)
+    scored = []
+    for score, m in likeness.values():
+        people = m.city.population if m.city else index.population.get(m.id, 0)
+        bonus = MARGIN * (len(allow) - 1 - allow.index(m.kind)) / span
+        scored.append((score + MARGIN * math.log10(max(people, 1000)) + bonus, score, m))
+    scored.sort(key=lambda t: -t[0])
+    return scored
+
+
+def _label(m: Match) -> str:
+    return f"{m.name} ({m.country})"
+
+
+def _one_crossing(matches: list[Match], network: Network) -> bool:
+    """Whether ``matches`` are one place, or the posts of one crossing (which share its
+    name: "Torkham" stands for the crossing, see ``routing.plan.match_nodes``)."""
+    ids = {m.id for m in matches}
+    return len(ids) == 1 or any(ids <= {c.place_a, c.place_b} for c in network.crossings)
+
+
 def find_places(query: str, network: Network, *, limit: int = 10) -> list[Match]:
     """Search network places, crossings and gazetteer cities by name, alias or prefix.
 
-    Exact matches come first, then names that start with the query, then fuzzy matches.
+    A place's own name or alias comes first; then the places the query may mean, weighed
+    as :func:`resolve_name` weighs them (likeness, population, network places first), so
+    ``Karach`` lists Karachi before Karaj.
 
     Examples
     --------
     >>> from corridor import load_network
     >>> [m.name for m in find_places("alma-ata", load_network(), limit=1)]
     ['Almaty']
+    >>> [m.name for m in find_places("Karach", load_network(), limit=2)]
+    ['Karachi', 'Karaj']
     """
     index = _index(network)
-    key = normalize(query)
-    if not key:
+    if not normalize(query):
         return []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     results: list[Match] = []
 
-    def take(matches: list[Match], score: float, label_key: str) -> None:
-        for m in _rank(matches):
-            if m.id in seen:
-                continue
-            seen.add(m.id)
-            results.append(
-                Match(m.kind, m.id, m.name, m.country, m.detail, label_key, score,
-                      m.place, m.crossing, m.city)
-            )
+    def take(m: Match, score: float) -> None:
+        if (m.kind, m.id) not in seen:
+            seen.add((m.kind, m.id))
+            results.append(replace(m, matched=query if score == 100.0 else m.matched,
+                                   score=round(score, 1)))
 
-    take(index.exact.get(key, []), 100.0, query)
-    start = bisect.bisect_left(index.sorted_keys, key)
-    prefixed = []
-    for k in index.sorted_keys[start:]:
-        if not k.startswith(key):
-            break
-        if k != key:
-            prefixed.append(k)
-    prefixed.sort(key=len)
-    for k in prefixed:
-        take(index.exact[k], 90.0, k)
-    if len(results) < limit:
-        threshold = 90 if results else 75  # fragments only when nothing else matched
-        for k, score in _close_keys(key, index.keys, limit * 3):
-            if score >= threshold:
-                take(index.exact[k], score * 0.85, k)
+    for m in _rank(index.strict.get(strict_key(query), [])):
+        take(m, 100.0)
+    for _, likeness, m in _weigh(query, index, _KIND_ORDER, limit * 3):
+        take(m, likeness)
     return results[:limit]
 
 
@@ -242,7 +343,7 @@ def suggestions(query: str, network: Network, *, limit: int = 5) -> list[str]:
     index = _index(network)
     names: list[str] = []
     for k, _ in _close_keys(normalize(query), index.keys, limit * 4):
-        for m in _rank(index.exact[k]):
+        for m in _rank([e.match for e in index.loose[k]]):
             label = m.name if m.kind != "city" else f"{m.name} ({m.country})"
             if label not in names:
                 names.append(label)
@@ -254,27 +355,83 @@ def resolve_name(
 ) -> Match:
     """Resolve a user's name to one network place, crossing or gazetteer city.
 
-    Kinds are preferred in the order of ``allow`` (by default a network place beats a
-    crossing, which beats a gazetteer city); among cities the most populous wins. A gazetteer
-    city within 15 km of a network place of its country is that place.
+    1. A place's, crossing's or city's own id, name or alias (compared without case or
+       accents, words kept apart: ``Jalal-Abad`` is not ``Jalalabad``) resolves silently.
+       Kinds are preferred in the order of ``allow`` (by default a network place beats a
+       crossing, which beats a gazetteer city; ``--via`` puts crossings first); among
+       cities the most populous wins. A gazetteer city within 15 km of a network place of
+       its country is that place.
+    2. The same with the words run together (``Alma Ata`` for ``Alma-Ata``), when it names
+       one place.
+    3. Otherwise the name is a guess (a gazetteer transliteration, a prefix, a typo): every
+       place it may mean is weighed by likeness, population and kind, and the best is taken
+       only when it leads the next by :data:`MARGIN`; the match's ``note`` then says so
+       ("read 'Karchi' as Karachi (PAK)"). A closer race is an error that lists the
+       candidates.
 
     Raises
     ------
+    AmbiguousPlaceError
+        When two or more places fit the name about equally well.
     UnknownPlaceError
-        With the closest names as suggestions.
+        With the closest names as suggestions, when nothing fits.
 
     Examples
     --------
     >>> from corridor import load_network
     >>> resolve_name("Nur-Sultan", load_network()).name
     'Astana'
+    >>> resolve_name("Karchi", load_network()).note
+    "read 'Karchi' as Karachi (PAK)"
     """
-    key = normalize(name)
-    # The network's own names first: loading the gazetteer costs about a second.
-    candidates = [m for m in _index(network, cities=False).exact.get(key, [])
-                  if m.kind in allow]
-    if not candidates:
-        candidates = [m for m in _index(network).exact.get(key, []) if m.kind in allow]
-    if not candidates:
+    def anywhere(m: Match) -> bool:
+        return True
+
+    found = _resolve(name, network, allow, anywhere, guess=False)
+    # "Jalal-Abad (KGZ)", as corridor's own lists and messages write a place
+    suffix = re.fullmatch(r"(.+?)\s*\(([A-Za-z]{3})\)\s*", name)
+    if found is None and suffix and suffix.group(2).upper() in network.countries:
+        code = suffix.group(2).upper()
+        found = _resolve(suffix.group(1), network, allow,
+                         lambda m: code in m.country.split("-"))
+    if found is None:
+        found = _resolve(name, network, allow, anywhere)
+    if found is None:
         raise UnknownPlaceError(name, suggestions(name, network))
-    return _rank(candidates, allow)[0]
+    return found
+
+
+def _resolve(name: str, network: Network, allow: tuple[str, ...],
+             keep: Callable[[Match], bool], *, guess: bool = True) -> Match | None:
+    """The steps of :func:`resolve_name` for the places ``keep`` admits (without
+    ``guess``, only the first two); None if nothing fits."""
+    key = strict_key(name)
+    for cities in (False, True):  # the network's own names first: the gazetteer takes ~1 s
+        found = [m for m in _index(network, cities=cities).strict.get(key, [])
+                 if m.kind in allow and keep(m)]
+        if found:
+            ranked = _rank(found, allow)
+            same_kind = [m for m in ranked if m.kind == ranked[0].kind]
+            if ranked[0].kind == "place" and not _one_crossing(same_kind, network):
+                raise AmbiguousPlaceError(name, [_label(m) for m in same_kind][:5])
+            return ranked[0]
+    index = _index(network)
+    primary = [e.match for e in index.loose.get(normalize(name), [])
+               if e.primary and e.match.kind in allow and keep(e.match)]
+    if primary:
+        ranked = _rank(primary, allow)
+        best = [m for m in ranked if m.kind == ranked[0].kind]
+        if len({m.id for m in best}) == 1:
+            return ranked[0]
+    if not guess:
+        return None
+    weighed = [t for t in _weigh(name, index, allow) if keep(t[2])]
+    if not weighed:
+        return None
+    top, likeness, best = weighed[0]
+    if likeness < GUESS_LIKENESS:
+        return None
+    rivals = [m for w, _, m in weighed[1:] if top - w < MARGIN]
+    if rivals:
+        raise AmbiguousPlaceError(name, [_label(m) for m in (best, *rivals)][:5])
+    return replace(best, note=f"read {name!r} as {_label(best)}")

@@ -398,7 +398,9 @@ def _run(req: _Request) -> tuple[Found | None, dict]:
     return found, access
 
 
-def _resolve_avoid(items: Sequence[str], network: Network) -> tuple[set, set, set]:
+def _resolve_avoid(items: Sequence[str], network: Network,
+                   notes: list[str] | None = None) -> tuple[set, set, set]:
+    """Countries, places and crossing ids to avoid; a name read as another adds a note."""
     countries, places, crossings = set(), set(), set()
     for item in items:
         code = _country_code(item, network)
@@ -411,6 +413,8 @@ def _resolve_avoid(items: Sequence[str], network: Network) -> tuple[set, set, se
             raise UnknownPlaceError(item, [*_country_suggestions(item, network),
                                            *error.suggestions][:5],
                                     what="country, place or crossing to avoid") from None
+        if match.note and notes is not None:
+            notes.append(f"avoid: {match.note}")
         if match.crossing is not None:
             crossings.update(same_crossings(network, match.crossing.crossing_id))
         elif match.place is not None:
@@ -582,7 +586,11 @@ def _prepare(
     origin_match = resolve_name(origin, network, allow=("place", "city"))
     destination_match = resolve_name(destination, network, allow=("place", "city"))
     via_matches = tuple(resolve_name(v, network, allow=("crossing", "place")) for v in via)
-    countries, places, crossings = _resolve_avoid(avoid, network)
+    read_as = [f"{label}: {m.note}" for label, m in
+               (("origin", origin_match), ("destination", destination_match),
+                *(("via", v) for v in via_matches)) if m.note]
+    countries, places, crossings = _resolve_avoid(avoid, network, read_as)
+    notes = (*(note[0].upper() + note[1:] + "." for note in read_as), *notes)
     for label, m in (("origin", origin_match), ("destination", destination_match)):
         if m.country in countries:
             raise InvalidOptionError(
