@@ -123,3 +123,17 @@ def test_the_api_says_how_it_read_a_name(region):
                                          "depart": JULY, "draws": 0})
     assert answer.status_code == 200, answer.text
     assert "Origin: read 'Karchi' as Karachi (PAK)." in answer.json()["warnings"]
+
+
+def test_the_api_lists_the_candidates_of_an_ambiguous_name(region):
+    from fastapi.testclient import TestClient
+
+    from corridor.server import create_app
+
+    client = TestClient(create_app(db=":memory:"))
+    answer = client.post("/route", json={"origin": "Alat", "destination": "Almaty",
+                                         "depart": JULY, "draws": 0})
+    assert answer.status_code == 404, answer.text
+    body = answer.json()
+    assert body["error"] == "unknown_place" and "may be any of" in body["message"]
+    assert len(body["suggestions"]) == 2

@@ -33,6 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from corridor.exceptions import (
+    AmbiguousPlaceError,
     CorridorError,
     InvalidOptionError,
     NoRouteError,
@@ -79,7 +80,12 @@ async def _corridor_error(request: Request, error: CorridorError) -> JSONRespons
     if isinstance(error, UnknownPlaceError):
         scenario = error.what.startswith("scenario")
         message = f"unknown {error.what} {error.name!r}"
-        if error.suggestions:  # the domain's message, less its command-line hint
+        if isinstance(error, AmbiguousPlaceError):
+            message = (f"{error.what} {error.name!r} may be any of "
+                       + ", ".join(map(repr, error.suggestions))
+                       + "; give the one you mean by its full name (GET /places?q=… lists "
+                       "them)")
+        elif error.suggestions:  # the domain's message, less its command-line hint
             message += "; did you mean " + ", ".join(map(repr, error.suggestions)) + "?"
         else:
             message += ("; GET /scenarios lists them" if scenario
