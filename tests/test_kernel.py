@@ -530,8 +530,8 @@ def weekday_post(tmp_path):
         # Wednesday: 1 + 5 + 2 + 1 + 3 + 1 = 13 h through BBB, no wait
         (dt.datetime(2026, 7, 15, 8), 13.0, 0.0, dt.datetime(2026, 7, 15, 21)),
         # Friday 13:00: at the East post Fri 22:00, clearance ends Sat 01:00 with the post
-        # shut, so the cargo is released Mon 00:00 and reaches Gamma Mon 01:00 (60 h)
-        (dt.datetime(2026, 7, 17, 13), 60.0, 0.0, dt.datetime(2026, 7, 20, 1)),
+        # shut, so the cargo is held 47 h (a wait) to Mon 00:00 and reaches Gamma Mon 01:00
+        (dt.datetime(2026, 7, 17, 13), 60.0, 47.0, dt.datetime(2026, 7, 20, 1)),
         # Friday 20:00: at the East post Sat 05:00, wait 43 h to Mon 00:00, 3 h + 1 h on
         (dt.datetime(2026, 7, 17, 20), 56.0, 43.0, dt.datetime(2026, 7, 20, 4)),
     ],
@@ -610,3 +610,33 @@ def test_pareto_labels_beyond_the_horizon_without_calendars(two_year_road, monke
     with pytest.raises(NoRouteError, match="not connected"):
         alternatives_both(monkeypatch, "Alpha", "Omega", depart="2026-07-15",
                           network=two_year_road)
+
+
+def test_a_shut_post_holds_cargo_from_the_end_of_clearance_not_after_the_drive(
+        tmp_path, monkeypatch):
+    """East post: 3 h of clearance, then 100 km (1 h at CCC's 100 km/h) to the far post;
+    an office open on weekdays 09:00-18:00. Entering at 14:00, clearance ends at 17:00 while
+    the office is open, so the cargo drives on and reaches the far post at 18:00. (Judged at
+    the far post, 18:00, the office had shut: held to 09:00 the next day, 15 h.)"""
+    net = load_network(tiny(tmp_path / "t", crossings=[
+        crossing("pass", "a_pass", "c_pass", 1, 1, calendar_id="winter"),
+        crossing("west", "a_west", "b_west", 5, 5),
+        crossing("east", "b_east", "c_east", 3, 3, distance_km=100, calendar_id="office"),
+    ], calendars=[
+        dict(calendar_id="winter", seq=1, action="close", months="12-3", sources="s1"),
+        dict(calendar_id="office", seq=1, action="close", months="1-12", sources="s1"),
+        dict(calendar_id="office", seq=2, action="open", weekdays="Mon-Fri",
+             hours="09:00-18:00", sources="s1"),
+    ]))
+    depart = dt.datetime(2026, 7, 15, 5)  # Wednesday: at the East post at 14:00
+    kernel_route, python_route = plan_both(monkeypatch, "Alpha", "Gamma", depart=depart,
+                                           optimize="time", avoid=["Pass"], network=net)
+    assert_same(kernel_route, python_route, "office")
+    assert kernel_route.summary.wait_time_h == 0
+    assert kernel_route.arrive == dt.datetime(2026, 7, 15, 19)  # 18:00 + 1 h to Gamma
+    # entering at 16:00, clearance ends at 19:00 with the office shut: held to 09:00
+    late = plan_route("Alpha", "Gamma", depart=depart + dt.timedelta(hours=2),
+                      optimize="time", avoid=["Pass"], network=net, draws=0)
+    held = [leg for leg in late.legs if leg.kind == "wait"]
+    assert [leg.duration_h for leg in held] == [14.0] and held[0].name == "held at East"
+    assert late.arrive == dt.datetime(2026, 7, 16, 11)  # 09:00 + 1 h drive + 1 h to Gamma

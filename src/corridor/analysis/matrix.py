@@ -515,7 +515,8 @@ def _one_to_all(job: _Job, i: int, k: int, c: int, js: Sequence[int],
                 a.transfer_to, a.rail_code, mask, np.asarray(key, dtype=np.float64),
                 np.asarray(wait, dtype=np.float64), cn.next_open_table(req.depart), no_via,
                 np.zeros((0, cn.n_edges), dtype=np.bool_), o_nodes, o_time, o_key,
-                np.zeros(cn.n_nodes, dtype=np.bool_), np.zeros(cn.n_nodes, dtype=np.float64))
+                np.zeros(cn.n_nodes, dtype=np.bool_), np.zeros(cn.n_nodes, dtype=np.float64),
+                exit_drive_h=a.drive_h)
             searches[signature] = _Search(*labels[:7])
         return searches[signature]
 

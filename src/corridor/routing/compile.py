@@ -62,6 +62,8 @@ class CompiledNetwork:
     edge_risk: np.ndarray
     edge_crossing: np.ndarray  # crossing index or -1
     edge_estimated: np.ndarray  # bool: a figure of the edge is an estimate
+    edge_wait_h: np.ndarray  # hours of edge_time_h every trip spends waiting (a ferry)
+    edge_drive_h: np.ndarray  # hours of a crossing's time spent driving after clearance
     passenger: bool = False  # times and costs are a passenger's (bus speeds, fares)
     speeds: RoadSpeeds | None = None
 
@@ -109,6 +111,7 @@ class CompiledNetwork:
             # a crossing with a calendar releases cargo only while open
             exit_calendar=np.where(self.edge_kind == KIND_CROSSING, self.edge_calendar,
                                    -1).tolist(),
+            drive_h=self.edge_drive_h.tolist(),
             transfer_from=[codes[s] if t else 0 for s, t in zip(src, transfer, strict=True)],
             transfer_to=[codes[d] if t else 0 for d, t in zip(dst, transfer, strict=True)],
             rail_code=[False] + [layer.startswith("rail") for layer in LAYERS],
@@ -131,6 +134,7 @@ class CompiledNetwork:
             calendar=self.edge_calendar,
             # a crossing with a calendar releases cargo only while open
             exit_calendar=np.where(self.edge_kind == KIND_CROSSING, self.edge_calendar, -1),
+            drive_h=self.edge_drive_h,
             transfer_from=np.where(transfer, codes[self.edge_src], 0),
             transfer_to=np.where(transfer, codes[self.edge_dst], 0),
             rail_code=np.array([False] + [layer.startswith("rail") for layer in LAYERS]),
@@ -190,6 +194,7 @@ class KernelArrays:
     time_h: np.ndarray
     calendar: np.ndarray
     exit_calendar: np.ndarray
+    drive_h: np.ndarray  # hours after clearance (the road to a crossing's far post)
     transfer_from: np.ndarray
     transfer_to: np.ndarray
     rail_code: np.ndarray
@@ -212,6 +217,7 @@ class HotLists:
     time_h: list[float]
     calendar: list[int]
     exit_calendar: list[int]
+    drive_h: list[float]
     transfer_from: list[int]  # layer code (1-based index in LAYERS) of a transfer's source
     transfer_to: list[int]
     rail_code: list[bool]  # by layer code
@@ -260,12 +266,14 @@ def enter_and_leave(hot: HotLists, next_open: Sequence[np.ndarray] | None, edge:
         return None
     exit_cal = hot.exit_calendar[edge]
     if exit_cal >= 0 and next_open is not None:
-        slot = int(leave)
+        slot = int(leave - hot.drive_h[edge])  # when clearance ends, before the far post
         opening = int(next_open[exit_cal][slot])
         if opening >= horizon:
             return None
-        if opening > slot:
-            leave = float(opening)  # the post is shut: cargo released on reopening
+        if opening > slot:  # the post is shut: cargo released on reopening
+            leave = float(opening) + hot.drive_h[edge]
+            if not leave < horizon:
+                return None
     return enter, leave
 
 
@@ -403,7 +411,8 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
         return float(country_risk[country_idx[place.country]])
 
     # one tuple per edge: (src, dst, kind, ref, reverse, mode, open, time, cost, distance,
-    # calendar, risk, crossing, estimated, time at P90 dwell)
+    # calendar, risk, crossing, estimated, time at P90 dwell, certain wait, drive after
+    # clearance)
     rows: list[tuple] = []
     p90_factor = network.parameter("dwell_p90_factor", 1.0) or 1.0
 
@@ -465,7 +474,8 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
         calendar = calendar_idx[link.calendar_id] if link.calendar_id else -1
         estimated = bool(link.estimate)
         layer = link.layer
-        time_h += certain_wait_h.get(link.link_id, (0.0, None))[0]
+        waiting = certain_wait_h.get(link.link_id, (0.0, None))[0]
+        time_h += waiting
         # a train service through a border runs only while its crossing is open
         through = crossing_index.get(link.crossing_id, -1) if link.crossing_id else -1
         is_open = (link.status == "open" and link.carries(passenger=passenger)
@@ -475,7 +485,7 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
             rows.append((node(a, layer), node(b, layer), KIND_LINK, i, reverse,
                          MODES.index(link.mode), is_open, time_h, cost,
                          distance if distance is not None else 0.0, calendar, risk, through,
-                         estimated, time_h))
+                         estimated, time_h, waiting, 0.0))
 
     for i, crossing in enumerate(network.crossings):
         layer = crossing.layer
@@ -503,7 +513,7 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
             rows.append((node(a, layer), node(b, layer), KIND_CROSSING, i, reverse,
                          MODES.index(crossing.mode), crossing.status == "open", time_h,
                          total_cost, crossing.distance_km, calendar, risk, i,
-                         bool(crossing.estimate), p90 + drive_h))
+                         bool(crossing.estimate), p90 + drive_h, 0.0, drive_h))
 
     for i, transfer in enumerate(network.transfers):
         risk = place_risk(transfer.place_id)
@@ -517,12 +527,13 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
             rows.append((node(transfer.place_id, la), node(transfer.place_id, lb), KIND_TRANSFER,
                          i, reverse, MODES.index(mode), True, time_h,
                          math.nan if cost is None else cost, 0.0, -1,
-                         risk, -1, bool(transfer.estimate) or transfer.time_h is None, time_h))
+                         risk, -1, bool(transfer.estimate) or transfer.time_h is None, time_h,
+                         0.0, 0.0))
 
     n = len(node_index)
     order = sorted(range(len(rows)), key=lambda r: rows[r][0])
     rows = [rows[r] for r in order]
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 15
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 17
     src = np.array(cols[0], dtype=np.int64)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, src + 1, 1)
@@ -565,6 +576,8 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
         edge_risk=np.array(cols[11], dtype=float),
         edge_crossing=np.array(cols[12], dtype=np.int64),
         edge_estimated=np.array(cols[13], dtype=bool),
+        edge_wait_h=np.array(cols[15], dtype=float),
+        edge_drive_h=np.array(cols[16], dtype=float),
         passenger=passenger,
         speeds=speeds,
     )

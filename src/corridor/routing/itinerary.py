@@ -70,7 +70,7 @@ def build_route(
     With ``run``, a second search without calendars explains closures that changed the
     route; alternatives pass ``None`` to skip it.
     """
-    from corridor.routing.plan import _endpoint_of
+    from corridor.routing.plan import _endpoint_of, access_risk
 
     cn, network = req.cn, req.network
     origin = _endpoint_of(req.origin, network)
@@ -118,8 +118,7 @@ def build_route(
         country = network.countries[city.country]
         return Leg("access", frm, to, "road", "access (estimated)", at(start),
                    at(start + a.time_h), a.distance_km, a.time_h, scaled(a.cost_usd),
-                   _co2e_kg(req, "road", a.distance_km),
-                   float(country.risk if country.risk is not None else 0.0),
+                   _co2e_kg(req, "road", a.distance_km), access_risk(cn, a.place_id),
                    cite(("geonames", *(circuity.sources if circuity else ()),
                          *country.sources)), method)
 
@@ -178,6 +177,9 @@ def build_route(
         cost = scaled(float(cn.edge_cost_usd[e]))
         distance = float(cn.edge_distance_km[e])
         details: dict[str, Any] = {}
+        held_h = 0.0
+        if cost is None and factor is not None:  # what the search priced it at
+            details["cost_imputed_usd"] = round(float(cn.edge_cost_imputed_usd[e]) * factor, 2)
         if kind == KIND_LINK:
             link = network.links[ref]
             name = link.name or f"{frm.name}–{to.name}"
@@ -215,6 +217,7 @@ def build_route(
                 if crossing.people_dwell_h is None:
                     sources = (*sources, *_parameter_sources(network, "passenger_border_h"))
             held = duration - float(cn.edge_time_h[e])
+            held_h = max(held, 0.0) if held > 1e-9 else 0.0
             if held > 1e-9:
                 calendar = network.calendars[crossing.calendar_id]
                 warnings.append(
@@ -243,11 +246,19 @@ def build_route(
                 estimate = (estimate + "; " if estimate else "") + "time not in sources (0 h)"
             details.update({"from_layer": from_layer, "to_layer": to_layer})
         legs.append(Leg(
-            leg_kind, frm, to, mode, name, at(step.enter_h), at(step.leave_h), distance,
-            duration, cost,
+            leg_kind, frm, to, mode, name, at(step.enter_h), at(step.leave_h - held_h),
+            distance, duration - held_h, cost,
             _co2e_kg(req, mode, distance) if kind != KIND_TRANSFER else 0.0,
             risk, cite(sources), estimate, details,
         ))
+        if held_h:  # the post shut when clearance ended: held (and paid) until it reopens
+            legs.append(Leg(
+                "wait", to, to, "", f"held at {name}", at(step.leave_h - held_h),
+                at(step.leave_h), 0.0, held_h, held_h * wait_cost_h, 0.0,
+                float(cn.country_risk[int(cn.node_country[src])]), (), "",
+                {"reason": f"{name} shut when clearance ended", "held": True,
+                 "crossing_id": details["crossing_id"]},
+            ))
         clock = step.leave_h
 
     legs = _wait_before_transfer(legs)
@@ -307,7 +318,8 @@ def build_route(
         warnings.append(f"{estimated} of {len(legs)} legs use estimated figures "
                         "(see each leg's 'estimate').")
     crossings = tuple(leg.details["crossing_id"] for leg in legs
-                      if leg.kind == "border" or "crossing_id" in leg.details)
+                      if leg.kind == "border" or (leg.kind == "link"
+                                                  and "crossing_id" in leg.details))
     summary = RouteSummary(
         distance_km=sum(leg.distance_km for leg in legs),
         duration_h=total_h,
@@ -349,7 +361,8 @@ def corridor_name(network, legs: list[Leg], countries: list[str]) -> str:
     by_id = {c.crossing_id: c.name for c in network.crossings}
     for leg in legs:
         name = (leg.name if leg.kind == "border"
-                else by_id.get(leg.details.get("crossing_id", ""), ""))
+                else by_id.get(leg.details.get("crossing_id", ""), "") if leg.kind == "link"
+                else "")
         if name and name not in crossings:
             crossings.append(name)
     return corridor_label(network, countries, crossings, mode_distances(legs))

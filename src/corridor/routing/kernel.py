@@ -142,9 +142,11 @@ def dijkstra(indptr: np.ndarray, dst: np.ndarray, weight: np.ndarray, source: in
 
 
 @njit(cache=True)
-def _enter_leave(e, time, calendar, exit_calendar, time_h, next_open, use_cal, horizon):
+def _enter_leave(e, time, calendar, exit_calendar, drive_h, time_h, next_open, use_cal,
+                 horizon):
     """(ok, enter, leave) of edge ``e`` reached at ``time``: wait for its calendar to open,
-    and at a crossing for the post to be open when clearance ends."""
+    and at a crossing for the post to be open when clearance ends (before the ``drive_h``
+    to the far post)."""
     enter = time
     if use_cal:
         cal = calendar[e]
@@ -163,18 +165,21 @@ def _enter_leave(e, time, calendar, exit_calendar, time_h, next_open, use_cal, h
     if use_cal:
         xcal = exit_calendar[e]
         if xcal >= 0:
-            slot = int(leave)
+            cleared = leave - drive_h[e]
+            slot = int(cleared)
             opening = next_open[xcal, slot]
             if opening >= horizon:
                 return False, 0.0, 0.0
             if opening > slot:
-                leave = float(opening)
+                leave = float(opening) + drive_h[e]
+                if not leave < horizon:
+                    return False, 0.0, 0.0
     return True, enter, leave
 
 
 @njit(cache=True)
-def _td_earliest(indptr, dst, time_h, calendar, exit_calendar, next_open, source, t0, horizon,
-                 pred_edge):
+def _td_earliest(indptr, dst, time_h, calendar, exit_calendar, drive_h, next_open, source, t0,
+                 horizon, pred_edge):
     n = indptr.size - 1
     arrive = np.full(n, np.inf)
     hk = np.empty(dst.size + 1, np.float64)
@@ -189,8 +194,8 @@ def _td_earliest(indptr, dst, time_h, calendar, exit_calendar, next_open, source
         if tu > arrive[u]:
             continue
         for e in range(indptr[u], indptr[u + 1]):
-            ok, _enter, leave = _enter_leave(e, tu, calendar, exit_calendar, time_h, next_open,
-                                             use_cal, horizon)
+            ok, _enter, leave = _enter_leave(e, tu, calendar, exit_calendar, drive_h, time_h,
+                                             next_open, use_cal, horizon)
             if not ok:
                 continue
             v = dst[e]
@@ -204,6 +209,7 @@ def _td_earliest(indptr, dst, time_h, calendar, exit_calendar, next_open, source
 def td_earliest_arrival(indptr: np.ndarray, dst: np.ndarray, time_h: np.ndarray,
                         calendar: np.ndarray, next_open: np.ndarray, source: int,
                         t0: float = 0.0, *, exit_calendar: np.ndarray | None = None,
+                        exit_drive_h: np.ndarray | None = None,
                         return_predecessors: bool = False):
     """One-to-all earliest arrival times (hours) leaving ``source`` at ``t0``.
 
@@ -227,10 +233,11 @@ def td_earliest_arrival(indptr: np.ndarray, dst: np.ndarray, time_h: np.ndarray,
     horizon = next_open.shape[1]
     if exit_calendar is None:
         exit_calendar = np.full(dst.size, -1, np.int64)
+    drive = np.zeros(dst.size) if exit_drive_h is None else np.asarray(exit_drive_h, np.float64)
     pred = np.full(n, -1, np.int64)
     arrive = _td_earliest(indptr, dst, np.asarray(time_h, np.float64),
                           np.asarray(calendar, np.int64), np.asarray(exit_calendar, np.int64),
-                          next_open, int(source), float(t0), horizon, pred)
+                          drive, next_open, int(source), float(t0), horizon, pred)
     return (arrive, pred) if return_predecessors else arrive
 
 
@@ -308,7 +315,8 @@ def _transfer_ok(last, e, transfer_to, rail_code):
 
 
 @njit(cache=True)
-def _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
+def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfer_from,
+                  transfer_to,
                   rail_code, ok, edge_key, wait_rate, next_open, horizon, via_nodes, via_edges,
                   o_nodes, o_time, o_key, is_target, target_key, bound, max_labels, wait_max,
                   cap):
@@ -384,7 +392,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
                 continue
             if last != 0 and not _transfer_ok(last, e, transfer_to, rail_code):
                 continue
-            good, enter, leave = _enter_leave(e, time, calendar, exit_calendar, time_h,
+            good, enter, leave = _enter_leave(e, time, calendar, exit_calendar, drive_h, time_h,
                                               next_open, use_cal, horizon)
             if not good:
                 continue
@@ -460,7 +468,8 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
 def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
                  rail_code, ok, edge_key, wait_rate, next_open, via_nodes, via_edges,
                  o_nodes, o_time, o_key, is_target, target_key, *, max_labels: int = 8,
-                 capacity: int | None = None, reverse: tuple | None = None):
+                 capacity: int | None = None, reverse: tuple | None = None,
+                 exit_drive_h: np.ndarray | None = None):
     """Time-dependent label setting of least key; see :mod:`corridor.routing.search`.
 
     A state is ``((node * n_stages + stage) << 3) + layer code of the transfer just taken``.
@@ -482,6 +491,7 @@ def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, tr
     """
     n = indptr.size - 1
     horizon = next_open.shape[1]
+    drive = np.zeros(dst.size) if exit_drive_h is None else np.asarray(exit_drive_h, np.float64)
     wait_max = float(wait_rate.max()) if wait_rate.size else 0.0
     cap = capacity or max(1024, 2 * n + 4 * o_nodes.size)
     if reverse is not None and is_target.any():
@@ -489,7 +499,7 @@ def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, tr
     else:
         bound = np.zeros(n)
     while True:
-        out = _label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from,
+        out = _label_search(indptr, dst, time_h, calendar, exit_calendar, drive, transfer_from,
                             transfer_to, rail_code, ok, edge_key, wait_rate, next_open, horizon,
                             via_nodes, via_edges, o_nodes, o_time, o_key, is_target, target_key,
                             bound, max_labels, wait_max, cap)
@@ -548,7 +558,8 @@ def lower_bound(rindptr: np.ndarray, redge: np.ndarray, src: np.ndarray, edge_ke
 
 
 @njit(cache=True)
-def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
+def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfer_from,
+                   transfer_to,
                    rail_code, ok, edge_cost, edge_risk, node_risk, wait_cost, risk_max,
                    next_open, horizon, via_nodes, via_edges, o_nodes, o_time, o_cost, o_risk,
                    is_target, tgt_t, tgt_c, tgt_e, lb, max_labels, max_total, cap):
@@ -622,7 +633,7 @@ def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, 
                 continue
             if last != 0 and not _transfer_ok(last, e, transfer_to, rail_code):
                 continue
-            good, enter, leave = _enter_leave(e, t, calendar, exit_calendar, time_h,
+            good, enter, leave = _enter_leave(e, t, calendar, exit_calendar, drive_h, time_h,
                                               next_open, use_cal, horizon)
             if not good:
                 continue
@@ -715,7 +726,7 @@ def pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
                   rail_code, ok, edge_cost, edge_risk, node_risk, wait_cost, next_open,
                   via_nodes, via_edges, o_nodes, o_time, o_cost, o_risk, is_target, tgt_t,
                   tgt_c, tgt_e, *, max_labels: int, max_total: int,
-                  reverse: tuple | None = None):
+                  reverse: tuple | None = None, exit_drive_h: np.ndarray | None = None):
     """Labels non-dominated on (time, money, risk exposure); see :mod:`corridor.routing.pareto`.
 
     With ``reverse`` (the reverse CSR, as for :func:`label_search`), three static searches
@@ -732,6 +743,7 @@ def pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
         a target, in the order they were settled.
     """
     horizon = next_open.shape[1]
+    drive = np.zeros(dst.size) if exit_drive_h is None else np.asarray(exit_drive_h, np.float64)
     risk_max = float(node_risk.max()) if node_risk.size else 0.0
     n = indptr.size - 1
     if reverse is not None and is_target.any():
@@ -742,9 +754,9 @@ def pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
     # never more labels than max_total; start from a few per node and grow if need be
     cap = min(max_total + o_nodes.size + 1, max(1 << 16, 2 * (indptr.size - 1)))
     while True:
-        out = _pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from,
-                             transfer_to, rail_code, ok, edge_cost, edge_risk, node_risk,
-                             float(wait_cost), risk_max, next_open, horizon, via_nodes,
+        out = _pareto_search(indptr, dst, time_h, calendar, exit_calendar, drive,
+                             transfer_from, transfer_to, rail_code, ok, edge_cost, edge_risk,
+                             node_risk, float(wait_cost), risk_max, next_open, horizon, via_nodes,
                              via_edges, o_nodes, o_time, o_cost, o_risk, is_target, tgt_t,
                              tgt_c, tgt_e, lb, max_labels, max_total, cap)
         n_lab = out[8]

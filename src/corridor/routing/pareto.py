@@ -78,9 +78,12 @@ def _pareto_search(
     cn = req.cn
     a = cn.arrays
     factor = req.cargo.cost_factor or 0.0
-    ecost = cn.edge_cost_imputed_usd * factor
-    erisk = cn.edge_risk * np.where(np.isfinite(cn.edge_time_h), cn.edge_time_h, 0)
     node_risk = cn.country_risk[cn.node_country].astype(np.float64)
+    # a wait every trip meets on a link counts as a wait at its first node (as reported)
+    waiting = cn.edge_wait_h
+    ecost = cn.edge_cost_imputed_usd * factor + waiting * req.cargo.wait_cost_usd_per_day / 24.0
+    moving = np.where(np.isfinite(cn.edge_time_h), cn.edge_time_h - waiting, 0)
+    erisk = cn.edge_risk * moving + node_risk[cn.edge_src] * waiting
     vias = [_via_of(v, req) for v in req.vias]
     via_nodes, via_edges = via_masks(cn, vias)
     n_stages = len(vias) + 1
@@ -97,7 +100,7 @@ def _pareto_search(
         req.cargo.wait_cost_usd_per_day / 24.0, cn.next_open_table(req.depart), via_nodes,
         via_edges, o_nodes, o[:, 0].copy(), o[:, 1].copy(), o[:, 2].copy(), is_target,
         tgt[0], tgt[1], tgt[2], max_labels=max_labels, max_total=max_total,
-        reverse=a.reverse if BOUNDED else None)
+        reverse=a.reverse if BOUNDED else None, exit_drive_h=a.drive_h)
     start = min((v[0] for v in origins.values()), default=0.0)
     found: list[tuple[Found, tuple[float, float, float]]] = []
     for idx in done.tolist():

@@ -200,16 +200,23 @@ def _vot_per_h(req: _Request) -> float:
 
 
 def _objective_arrays(req: _Request) -> tuple[np.ndarray, np.ndarray]:
+    """Each edge's objective value and each node's value of an hour's wait.
+
+    A wait every trip meets on a link (a ferry that sails when full) is part of the link's
+    time but counts as a wait at the node it starts from (demurrage, the node's risk), as
+    the itinerary reports it: one accounting in both.
+    """
     cn = req.cn
     factor = req.cargo.cost_factor if req.cargo.cost_factor is not None else 0.0
     cost = cn.edge_cost_imputed_usd * factor  # unknown costs priced, not free
-    time = cn.edge_time_h
+    waiting = cn.edge_wait_h
+    time = cn.edge_time_h - waiting  # the moving part
     wait_cost_h = req.cargo.wait_cost_usd_per_day / 24.0
     node_risk = cn.country_risk[cn.node_country]
     if req.objective == "time":
         key, wait = time, np.ones(cn.n_nodes)
     elif req.objective == "time_p90":
-        key, wait = cn.edge_time_p90_h, np.ones(cn.n_nodes)
+        key, wait = cn.edge_time_p90_h - waiting, np.ones(cn.n_nodes)
     elif req.objective == "cost":
         key, wait = cost + _TIE_BREAK * time, np.full(cn.n_nodes, wait_cost_h + _TIE_BREAK)
     elif req.objective == "distance":
@@ -222,6 +229,7 @@ def _objective_arrays(req: _Request) -> tuple[np.ndarray, np.ndarray]:
         vot = _vot_per_h(req)
         key = cost + vot * time * (1.0 + req.risk_aversion * cn.edge_risk) + _TIE_BREAK * time
         wait = wait_cost_h + vot * (1.0 + req.risk_aversion * node_risk) + _TIE_BREAK
+    key = key + waiting * wait[cn.edge_src]
     key = np.where(np.isfinite(time), key, np.inf)
     return np.asarray(key, dtype=float), np.asarray(wait, dtype=float)
 
@@ -335,19 +343,24 @@ def match_nodes(req: _Request, match: Match) -> tuple[int, ...]:
     return tuple(n for p in dict.fromkeys(places) for n in _endpoint_nodes(req.cn, p))
 
 
+def access_risk(cn: CompiledNetwork, place_id: str) -> float:
+    """The risk of an access leg to the network place ``place_id``: its country's."""
+    return float(cn.country_risk[cn.node_country[cn.node_index[(place_id, "road")]]])
+
+
 def _access_key(req: _Request, a: _Access) -> float:
     """The objective value of an access leg (as the search would count it)."""
     cn = req.cn
     if req.objective in ("time", "time_p90"):
         return a.time_h
     if req.objective == "distance":
-        return a.distance_km
+        return a.distance_km + _TIE_BREAK * a.time_h
+    risk = access_risk(cn, a.place_id)
     if req.objective == "risk":
-        return float(cn.country_risk[cn.node_country[cn.node_index[(a.place_id, "road")]]]
-                     * a.time_h)
+        return (risk + _TIE_BREAK) * a.time_h
     vot = _vot_per_h(req) if req.objective == "generalized" else 0.0
     cost = (a.cost_usd or 0.0) * (req.cargo.cost_factor or 0.0)
-    return cost + vot * a.time_h + _TIE_BREAK * a.time_h
+    return cost + vot * a.time_h * (1.0 + req.risk_aversion * risk) + _TIE_BREAK * a.time_h
 
 
 def _origin_table(req: _Request) -> tuple[dict[int, tuple[float, float]], dict[int, _Access]]:

@@ -177,9 +177,9 @@ def simulate(
             calendar_id = crossing.calendar_id
             dwell = float(leg.details["dwell_h"])
             sigma = lognormal_sigma(dwell, leg.details.get("dwell_p90_h"))
-            # the road between the two posts, if any (not the time held at a shut post)
-            drive = leg.duration_h - dwell - float(leg.details.get("held_h", 0.0))
-            duration = drive + dwell * np.exp(sigma * rng.standard_normal(draws))
+            # the road between the two posts, if any (time held at a shut post is a wait leg)
+            drive = leg.duration_h - dwell
+            duration = dwell * np.exp(sigma * rng.standard_normal(draws))
             hits = targets.get(("crossing", crossing.crossing_id), [])
         else:
             hits = []
@@ -198,8 +198,10 @@ def simulate(
         if table is not None:
             enter = _next_opening(table, enter, horizon)
         t = enter + duration
-        if table is not None and leg.kind == "border":
-            t = _next_opening(table, t, horizon)  # a shut post releases cargo on reopening
+        if leg.kind == "border":
+            if table is not None:  # a post shut when clearance ends releases cargo on reopening
+                t = _next_opening(table, t, horizon)
+            t = t + drive  # then the road to the far post
         per_leg.append((i, leg, t - reach))
 
     total = t - start

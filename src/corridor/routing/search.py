@@ -274,7 +274,7 @@ def search(
         a.transfer_to, a.rail_code, np.asarray(edge_ok, dtype=np.bool_),
         np.asarray(edge_key, dtype=np.float64), np.asarray(node_wait_rate, dtype=np.float64),
         table, via_nodes, via_edges, o_nodes, o_time, o_key, is_target, target_key,
-        max_labels=max_labels, reverse=a.reverse)
+        max_labels=max_labels, reverse=a.reverse, exit_drive_h=a.drive_h)
     if best < 0:
         return None
     n_stages = len(vias) + 1
