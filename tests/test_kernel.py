@@ -550,9 +550,8 @@ def test_weekday_post_by_hand_and_both_implementations(weekday_post, monkeypatch
     for objective in ("cost", "generalized", "risk", "time_p90"):
         k, p = plan_both(monkeypatch, "Alpha", "Gamma", depart=depart, optimize=objective,
                          avoid=["Pass"], network=weekday_post)
-        # On this network the cost and risk objectives fill the weekend with loops back and
-        # forth over the West post rather than wait (both implementations); loops of equal
-        # value are ties, and the kernel's A* order may settle another of them.
+        # Routes have no loops (issue 12): the cost and risk objectives wait at the post
+        # over the weekend rather than shuttle over the West post (both implementations).
         label = f"{depart} {objective}"
         assert k.summary.objective_value == pytest.approx(p.summary.objective_value), label
         assert (k.summary.duration_h, k.arrive) == (p.summary.duration_h, p.arrive), label

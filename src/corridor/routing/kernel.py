@@ -315,6 +315,20 @@ def _transfer_ok(last, e, transfer_to, rail_code):
 
 
 @njit(cache=True)
+def _on_path(lab_state, lab_pred, idx, place_stage):
+    """Whether the path of label ``idx`` already passed ``place_stage`` (a state without its
+    transfer bits: the node and the number of vias met). Routes have no cycles: coming back
+    to a node at the same stage is never taken (a loop that passes time more cheaply than
+    waiting would be). At a new stage it is allowed (out to a via on a spur and back)."""
+    j = idx
+    while j >= 0:
+        if (lab_state[j] >> 3) == place_stage:
+            return True
+        j = lab_pred[j]
+    return False
+
+
+@njit(cache=True)
 def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfer_from,
                   transfer_to,
                   rail_code, ok, edge_key, wait_rate, next_open, horizon, via_nodes, via_edges,
@@ -406,6 +420,8 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
                 new_stage += 1
             new_stage = _advance(via_nodes, head, new_stage, final)
             new_state = ((head * n_stages + new_stage) << 3) + transfer_from[e]
+            if _on_path(lab_state, lab_pred, idx, new_state >> 3):
+                continue  # no cycles
             # push, with waiting-aware dominance among the labels of the state
             slot = state_slot[new_state]
             if slot < 0:
@@ -644,6 +660,8 @@ def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transf
                 new_stage += 1
             new_stage = _advance(via_nodes, head, new_stage, final)
             new_state = ((head * n_stages + new_stage) << 3) + transfer_from[e]
+            if _on_path(lab_state, lab_pred, idx, new_state >> 3):
+                continue  # no cycles
             n_lab, size, n_slots, full = _pareto_push(
                 new_state, leave, c + wait * wait_cost + edge_cost[e],
                 x + wait * rn + edge_risk[e], idx, e, enter, lab_t, lab_c, lab_e, lab_state,

@@ -66,6 +66,19 @@ def pareto_front(routes: Sequence[Route]) -> list[Route]:
     return front
 
 
+def _criteria_arrays(req) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each edge's USD and risk exposure, and each node's risk, for the Pareto searches. A
+    wait every trip meets on a link counts as a wait at its first node (as reported)."""
+    cn = req.cn
+    factor = req.cargo.cost_factor or 0.0
+    node_risk = cn.country_risk[cn.node_country].astype(np.float64)
+    waiting = cn.edge_wait_h
+    ecost = cn.edge_cost_imputed_usd * factor + waiting * req.cargo.wait_cost_usd_per_day / 24.0
+    moving = np.where(np.isfinite(cn.edge_time_h), cn.edge_time_h - waiting, 0)
+    erisk = cn.edge_risk * moving + node_risk[cn.edge_src] * waiting
+    return ecost, erisk, node_risk
+
+
 def _pareto_search(
     req, origins, targets, ok, *, max_labels: int, max_total: int
 ) -> list[tuple[Found, tuple[float, float, float]]]:
@@ -77,13 +90,7 @@ def _pareto_search(
 
     cn = req.cn
     a = cn.arrays
-    factor = req.cargo.cost_factor or 0.0
-    node_risk = cn.country_risk[cn.node_country].astype(np.float64)
-    # a wait every trip meets on a link counts as a wait at its first node (as reported)
-    waiting = cn.edge_wait_h
-    ecost = cn.edge_cost_imputed_usd * factor + waiting * req.cargo.wait_cost_usd_per_day / 24.0
-    moving = np.where(np.isfinite(cn.edge_time_h), cn.edge_time_h - waiting, 0)
-    erisk = cn.edge_risk * moving + node_risk[cn.edge_src] * waiting
+    ecost, erisk, node_risk = _criteria_arrays(req)
     vias = [_via_of(v, req) for v in req.vias]
     via_nodes, via_edges = via_masks(cn, vias)
     n_stages = len(vias) + 1
@@ -120,10 +127,8 @@ def _pareto_search_python(
     cn = req.cn
     hot = cn.hot
     indptr, dst, etime, t_from = hot.indptr, hot.dst, hot.time_h, hot.transfer_from
-    factor = req.cargo.cost_factor or 0.0
-    ecost = (cn.edge_cost_imputed_usd * factor).tolist()
-    erisk = (cn.edge_risk * np.where(np.isfinite(cn.edge_time_h), cn.edge_time_h, 0)).tolist()
-    node_risk = cn.country_risk[cn.node_country].tolist()
+    ecost_a, erisk_a, node_risk_a = _criteria_arrays(req)
+    ecost, erisk, node_risk = ecost_a.tolist(), erisk_a.tolist(), node_risk_a.tolist()
     wait_cost = req.cargo.wait_cost_usd_per_day / 24.0
     risk_max = max(node_risk) if node_risk else 0.0
     okl = ok.tolist()
@@ -151,6 +156,13 @@ def _pareto_search_python(
             xt, xc, xe = targets[(st >> 3) // n_stages]
             if tt + xt <= t and tc + xc <= c and te + xe <= e:
                 return True
+        return False
+
+    def on_path(idx: int, place_stage: int) -> bool:
+        while idx >= 0:
+            if lab[idx][3] >> 3 == place_stage:
+                return True
+            idx = lab[idx][4]
         return False
 
     def push(state: int, t: float, c: float, e: float, pred: int, step: Step | None) -> None:
@@ -209,6 +221,8 @@ def _pareto_search_python(
             if new_stage < final and k in vias[new_stage].edges:
                 new_stage += 1
             new_stage = advance(head, new_stage)
+            if on_path(idx, head * n_stages + new_stage):
+                continue  # no cycles
             push(((head * n_stages + new_stage) << 3) + t_from[k], leave,
                  c + wait * wait_cost + ecost[k], e + wait * r + erisk[k], idx,
                  Step(k, t, enter, leave))

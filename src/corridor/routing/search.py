@@ -101,6 +101,14 @@ def search_python(
             stage += 1
         return stage
 
+    def on_path(idx: int, place_stage: int) -> bool:
+        """Whether label ``idx``'s path already passed this node at this stage."""
+        while idx >= 0:
+            if lab_state[idx] >> 3 == place_stage:
+                return True
+            idx = lab_pred[idx]
+        return False
+
     def push(state: int, key: float, time: float, pred: int, step: Step | None) -> None:
         labels = at_state.get(state)
         if labels is None:
@@ -170,6 +178,8 @@ def search_python(
             if new_stage < final and e in via_edges[new_stage]:
                 new_stage += 1
             new_stage = advance_stage(head, new_stage)
+            if on_path(idx, head * n_stages + new_stage):
+                continue  # no cycles
             push(((head * n_stages + new_stage) << 3) + t_from[e], new_key, leave, idx,
                  Step(e, time, enter, leave))
 
