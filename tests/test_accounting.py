@@ -66,3 +66,42 @@ def test_demurrage_for_hours_held_at_a_shut_post_is_in_the_cost(region):
     assert route.summary.cost_usd == pytest.approx(known)
     assert route.summary.cost_usd + _TIE_BREAK * route.summary.duration_h == pytest.approx(
         route.summary.objective_value)
+
+
+def test_the_road_between_torugarts_posts_is_chinese_both_ways(region):
+    from corridor.model.speeds import road_speeds
+
+    china = road_speeds(region).truck_kmh("CHN", "highway", None)
+    for origin, destination in (("Kashgar", "Bishkek"), ("Bishkek", "Kashgar")):
+        route = plan_route(origin, destination, via=["Torugart"], optimize="time",
+                           depart="2026-07-15", network=region, draws=0)
+        border = next(leg for leg in route.legs if leg.kind == "border")
+        drive = border.duration_h - border.details["dwell_h"]
+        assert drive == pytest.approx(110 / china), (origin, drive)
+
+
+def test_an_unknown_crossing_payment_is_priced_from_payments_then_the_drive(tmp_path):
+    """tiny: West 20 and 20, East 30 and 30, the pass 10 and 10; the East post's payment
+    into CCC is unknown and its posts 100 km apart. The search prices the payment at the
+    median of the five known payments (20) and adds the drive at CCC's rate (USD 500 per
+    500 km: 100); the answer's cost leaves the unknown payment out."""
+    from corridor import load_network
+    from corridor.routing.compile import KIND_CROSSING, compile_network
+
+    from netbuilder import crossing, tiny
+
+    net = load_network(tiny(tmp_path / "t", crossings=[
+        crossing("pass", "a_pass", "c_pass", 1, 1, ab_cost_usd=10, ba_cost_usd=10,
+                 calendar_id="winter"),
+        crossing("west", "a_west", "b_west", 5, 5, ab_cost_usd=20, ba_cost_usd=20),
+        crossing("east", "b_east", "c_east", 3, 3, ba_cost_usd=30, distance_km=100),
+    ]))
+    cn = compile_network(net)
+    east = [e for e in range(cn.n_edges) if cn.edge_kind[e] == KIND_CROSSING
+            and net.crossings[cn.edge_ref[e]].crossing_id == "east"]
+    into_c = next(e for e in east if not cn.edge_reverse[e])
+    assert cn.edge_cost_imputed_usd[into_c] == pytest.approx(20 + 100)
+    route = plan_route("Alpha", "Gamma", avoid=["Pass"], depart="2026-07-15", network=net,
+                       draws=0, optimize="cost")
+    leg = next(leg for leg in route.legs if leg.kind == "border" and leg.name == "East")
+    assert leg.cost_usd is None and leg.details["cost_imputed_usd"] == pytest.approx(120)

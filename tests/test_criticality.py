@@ -198,8 +198,10 @@ def test_bundled_pairs_in_july_put_a_major_crossing_on_top_fast(region, capsys):
     # Both Xinjiang pairs (PAK–CHN trade, the heaviest weights) cross at Khunjerab in July.
     assert "Khunjerab" in names
     khunjerab = result.items[names.index("Khunjerab")]
-    assert khunjerab.pairs_affected == 2
-    assert all(d.delta_hours > 24 for d in khunjerab.detours)
+    # (Islamabad → Bishkek may also go by Khunjerab and Torugart, a detour that is faster)
+    xinjiang = [d for d in khunjerab.detours if {d.origin, d.destination} & {"Urumqi", "Kashgar"}]
+    assert len(xinjiang) == 2 and khunjerab.pairs_affected >= 2
+    assert all(d.delta_hours > 24 for d in xinjiang)
     assert all("Khunjerab" not in d.new_corridor for d in khunjerab.detours)
     # ranks follow disconnections, then score
     keys = [(-i.disconnected_share, -i.score) for i in result.items]

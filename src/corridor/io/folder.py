@@ -251,6 +251,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         *_COMMON,
         Column("traffic", _choice(CROSSING_TRAFFIC)),
         Column("people_dwell_h", _nonneg),
+        Column("road_country", _iso3),
     ),
     "transfers.csv": (
         Column("place_id", _ident, True),
@@ -342,6 +343,7 @@ OPTIONAL_COLUMNS = frozenset({
     ("places.csv", "risk"),
     ("countries.csv", "rail_passenger_speed_kmh"),
     ("crossings.csv", "traffic"), ("crossings.csv", "people_dwell_h"),
+    ("crossings.csv", "road_country"),
 })
 """Tables a network folder may leave out (then empty)."""
 
@@ -648,6 +650,11 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
             problems.append(
                 Problem("crossings.csv", number, "place_b", "a crossing joins two countries")
             )
+        road = row.get("road_country")
+        if a and b and road and road not in (a["country"], b["country"]):
+            problems.append(Problem("crossings.csv", number, "road_country",
+                                    f"{road} is neither {a['country']} nor {b['country']}, "
+                                    "the countries of the crossing's posts"))
         for side, place in (("place_a", a), ("place_b", b)):
             if place and place["kind"] != "border_post":
                 problems.append(
@@ -773,6 +780,7 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                 r["calendar_id"], r["status"], r["aliases"] or (), r["regimes"] or (),
                 **common(r), traffic=r.get("traffic") or "transit",
                 people_dwell_h=r.get("people_dwell_h"),
+                road_country=r.get("road_country") or "",
             )
             for _, r in t["crossings.csv"]
         ),

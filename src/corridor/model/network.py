@@ -199,6 +199,7 @@ class Crossing:
     notes: str = ""
     traffic: str = "transit"  # what may cross: one of CROSSING_TRAFFIC
     people_dwell_h: float | None = None  # hours for a passenger to cross, either way
+    road_country: str = ""  # where the road between the posts lies; empty: the country entered
 
     @property
     def layer(self) -> str:

@@ -295,28 +295,57 @@ def _risk_table(network: Network) -> tuple[tuple[str, ...], np.ndarray, tuple[st
     return countries, np.array(risks, dtype=float), tuple(missing)
 
 
-def _impute_costs(cost: np.ndarray, distance: np.ndarray, kind: np.ndarray,
-                  mode: np.ndarray) -> np.ndarray:
-    """Price unknown costs so that the optimiser does not treat them as free.
+def _impute_costs(kind: np.ndarray, ref: np.ndarray, reverse: np.ndarray, mode: np.ndarray,
+                  distance: np.ndarray, own: np.ndarray, drive: np.ndarray) -> np.ndarray:
+    """Every edge's cost with unknown ones priced, so that the optimiser does not treat
+    them as free (totals still count only known costs).
 
-    A link with no sourced cost gets the median USD per km of the links of its mode with a
-    known cost, or of all links when its mode has none (sea, ferry, air); a transfer or
-    crossing the median of the known ones of its kind. Totals still count only known costs.
+    ``own`` is an edge's own cost (a link's rate × distance or fare, a transfer's cost, a
+    crossing's payment; NaN when unknown) and ``drive`` what a crossing adds for the road
+    between its posts. A link with no sourced cost gets the median USD per km of the links
+    of its mode with a known cost (or of all links when its mode has none: sea, ferry,
+    air); a crossing without a payment the median of the known payments (each direction of
+    a crossing one payment), plus its drive; a transfer the median of the known transfers.
+    Medians count each row of the network once: a two-way link or transfer is one figure,
+    not two directed edges.
+
+    Examples
+    --------
+    >>> K = np.array([KIND_LINK, KIND_LINK, KIND_LINK, KIND_LINK])
+    >>> out = _impute_costs(K, np.array([0, 0, 1, 2]), np.array([False, True, False, False]),
+    ...                     np.zeros(4, np.int8), np.array([100.0, 100.0, 100.0, 50.0]),
+    ...                     np.array([100.0, 100.0, 300.0, np.nan]), np.zeros(4))
+    >>> float(out[3])  # median of USD 1/km (link 0, once) and 3/km (link 1): 2/km x 50 km
+    100.0
     """
-    out = cost.copy()
-    unknown = np.isnan(cost)
+    drive = np.nan_to_num(drive)  # a drive at an unknown rate is priced as free
+    out = own + drive
+    unknown = np.isnan(own)
+
+    def once(mask: np.ndarray, by_direction: bool = False) -> np.ndarray:
+        """``mask`` with only the first edge of each network row (and direction) kept."""
+        keys = ref * 2 + (reverse if by_direction else 0)
+        first = np.zeros(mask.shape, dtype=bool)
+        idx = np.nonzero(mask)[0]
+        _, pick = np.unique(keys[idx], return_index=True)
+        first[idx[pick]] = True
+        return first
+
     links = kind == KIND_LINK
-    per_km = np.where(distance > 0, cost / np.where(distance > 0, distance, 1), np.nan)
-    overall = np.nanmedian(per_km[links]) if np.any(links & ~unknown & (distance > 0)) else 0.0
+    positive = distance > 0
+    per_km = np.where(positive, own / np.where(positive, distance, 1), np.nan)
+    known_links = once(links & ~unknown & positive)
+    overall = float(np.median(per_km[known_links])) if known_links.any() else 0.0
     for m in np.unique(mode[links & unknown]):
-        known = links & (mode == m) & ~unknown & (distance > 0)
-        rate = np.nanmedian(per_km[known]) if known.any() else overall
+        known = known_links & (mode == m)
+        rate = float(np.median(per_km[known])) if known.any() else overall
         pick = links & (mode == m) & unknown
         out[pick] = rate * distance[pick]
-    for k in (KIND_CROSSING, KIND_TRANSFER):
+    for k, by_direction in ((KIND_CROSSING, True), (KIND_TRANSFER, False)):
         pick = (kind == k) & unknown
-        known = (kind == k) & ~unknown
-        out[pick] = np.median(cost[known]) if known.any() else 0.0
+        known = once((kind == k) & ~unknown, by_direction)
+        price = float(np.median(own[known])) if known.any() else 0.0
+        out[pick] = price + drive[pick]
     return out
 
 
@@ -420,11 +449,11 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
     bus_fare = network.parameter("bus_fare_usd_per_km")
     rail_fare = network.parameter("rail_fare_usd_per_km")
 
-    def speed_and_rate(place_id: str, mode: str,
-                       road_class: str = "") -> tuple[float | None, float | None]:
-        """Speed (km/h) and USD per 500 km of ``mode`` in the place's country; a
-        passenger's rate is the fare per km × 500."""
-        iso3 = places[place_id].country
+    def speed_and_rate(place_id: str, mode: str, road_class: str = "", *,
+                       iso3: str = "") -> tuple[float | None, float | None]:
+        """Speed (km/h) and USD per 500 km of ``mode`` in the place's country (or
+        ``iso3``); a passenger's rate is the fare per km × 500."""
+        iso3 = iso3 or places[place_id].country
         country = network.countries[iso3]
         if mode == "road":
             if passenger:
@@ -485,7 +514,7 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
             rows.append((node(a, layer), node(b, layer), KIND_LINK, i, reverse,
                          MODES.index(link.mode), is_open, time_h, cost,
                          distance if distance is not None else 0.0, calendar, risk, through,
-                         estimated, time_h, waiting, 0.0))
+                         estimated, time_h, waiting, 0.0, cost, 0.0))
 
     for i, crossing in enumerate(network.crossings):
         layer = crossing.layer
@@ -498,22 +527,24 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
                                                 passenger=passenger)
             if p90 is None:
                 p90 = dwell * p90_factor
-            # The road or track between the two posts is driven at the entry country's
-            # speed and cost (Torugart's Chinese port lies 110 km below the pass).
+            # The road or track between the two posts is driven at the speed and cost of the
+            # country it lies in (Torugart's Chinese port lies 110 km below the pass, in
+            # China, whichever way): ``road_country``, else the country entered.
             time_h = dwell
             drive_h = 0.0
-            total_cost = math.nan if cost is None else cost
+            drive_cost = 0.0
             if crossing.distance_km:
-                speed, rate = speed_and_rate(b, crossing.mode)
+                speed, rate = speed_and_rate(b, crossing.mode, iso3=crossing.road_country)
                 if speed:
                     drive_h = crossing.distance_km / speed
                     time_h += drive_h
-                if rate is not None and not math.isnan(total_cost):
-                    total_cost += rate * crossing.distance_km / 500.0
+                drive_cost = math.nan if rate is None else rate * crossing.distance_km / 500.0
+            fee = math.nan if cost is None else cost
             rows.append((node(a, layer), node(b, layer), KIND_CROSSING, i, reverse,
                          MODES.index(crossing.mode), crossing.status == "open", time_h,
-                         total_cost, crossing.distance_km, calendar, risk, i,
-                         bool(crossing.estimate), p90 + drive_h, 0.0, drive_h))
+                         fee + drive_cost, crossing.distance_km, calendar, risk, i,
+                         bool(crossing.estimate), p90 + drive_h, 0.0, drive_h, fee,
+                         drive_cost))
 
     for i, transfer in enumerate(network.transfers):
         risk = place_risk(transfer.place_id)
@@ -528,12 +559,12 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
                          i, reverse, MODES.index(mode), True, time_h,
                          math.nan if cost is None else cost, 0.0, -1,
                          risk, -1, bool(transfer.estimate) or transfer.time_h is None, time_h,
-                         0.0, 0.0))
+                         0.0, 0.0, math.nan if cost is None else cost, 0.0))
 
     n = len(node_index)
     order = sorted(range(len(rows)), key=lambda r: rows[r][0])
     rows = [rows[r] for r in order]
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 17
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 19
     src = np.array(cols[0], dtype=np.int64)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, src + 1, 1)
@@ -567,10 +598,11 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
         edge_time_h=np.array(cols[7], dtype=float),
         edge_time_p90_h=np.array(cols[14], dtype=float),
         edge_cost_usd=np.array(cols[8], dtype=float),
-        edge_cost_imputed_usd=_impute_costs(np.array(cols[8], dtype=float),
-                                            np.array(cols[9], dtype=float),
-                                            np.array(cols[2], dtype=np.int8),
-                                            np.array(cols[5], dtype=np.int8)),
+        edge_cost_imputed_usd=_impute_costs(
+            np.array(cols[2], dtype=np.int8), np.array(cols[3], dtype=np.int64),
+            np.array(cols[4], dtype=bool), np.array(cols[5], dtype=np.int8),
+            np.array(cols[9], dtype=float), np.array(cols[17], dtype=float),
+            np.array(cols[18], dtype=float)),
         edge_distance_km=np.array(cols[9], dtype=float),
         edge_calendar=np.array(cols[10], dtype=np.int64),
         edge_risk=np.array(cols[11], dtype=float),
