@@ -189,3 +189,48 @@ def test_alternatives_never_come_back_to_a_place(region):
                                   network=region, draws=0):
             visited = places_visited(route)
             assert len(visited) == len(set(visited)), (origin, destination, visited)
+
+
+def _ten_ways_to_a_wait():
+    """Ten parallel edges 0 → 1 taking j hours at key 20 + j/2 (j = 1..10), then 1 → 2, open
+    from hour 10 only, with waiting at 1 an hour. Every label at node 1 is non-dominated;
+    the best total (20 + 5 + 0 wait) comes by the slowest, dearest edge, the one a cap of
+    8 labels drops."""
+    mask = np.zeros((1, 40), dtype=bool)
+    mask[0, 10:] = True
+    timed = [(0, 1, float(j), -1, -1) for j in range(1, 11)] + [(1, 2, 1.0, 0, -1)]
+    indptr, dst, ordered = csr(3, timed)
+    time_h = column(ordered, 2, np.float64)
+    key = np.array([20 + e[2] / 2 if e[0] == 0 else 0.0 for e in ordered])
+    none = np.zeros(len(timed), dtype=np.int64)
+    return (indptr, dst, time_h, column(ordered, 3, np.int64), column(ordered, 4, np.int64),
+            none, none.copy(), np.zeros(8, dtype=np.bool_), np.ones(len(timed), dtype=np.bool_),
+            key, np.ones(3), next_open_from(mask), np.zeros((0, 3), dtype=np.bool_),
+            np.zeros((0, len(timed)), dtype=np.bool_), np.array([0]), np.array([0.0]),
+            np.array([0.0]), np.array([False, False, True]), np.zeros(3))
+
+
+def test_a_full_state_is_reported_and_a_larger_cap_finds_the_optimum():
+    args = _ten_ways_to_a_wait()
+    stats = np.zeros(1, dtype=np.int64)
+    small = kernel.label_search(*args, max_labels=8, stats=stats)
+    assert stats[0] > 0 and small[0][small[-1]] == 26.0  # j = 8: 24 + 2 h waiting
+    stats[:] = 0
+    large = kernel.label_search(*args, max_labels=32, stats=stats)
+    assert stats[0] == 0 and large[0][large[-1]] == 25.0  # j = 10: no wait
+
+
+def test_the_search_raises_its_cap_and_says_when_even_the_last_overflowed():
+    from corridor.routing.search import MAX_LABELS, Found, _with_cap
+
+    calls = []
+
+    def run(cap):
+        calls.append(cap)
+        return Found(0, 1, (), 1.0, 1.0), cap < 32
+
+    assert not _with_cap(run, None).capped and calls == [8, 32]
+    calls.clear()
+    assert _with_cap(lambda cap: (calls.append(cap) or Found(0, 1, (), 1.0, 1.0), True),
+                     None).capped
+    assert calls == list(MAX_LABELS)

@@ -313,6 +313,13 @@ def build_route(
             f"No Global Peace Index rank in the sources for {', '.join(fallback)}; the median "
             "risk of the network's countries stands in."
         )
+    if getattr(found, "capped", False):
+        from corridor.routing.search import MAX_LABELS
+
+        warnings.append(
+            f"The search kept at most {MAX_LABELS[-1]} itineraries at a place and still had "
+            "to drop some: a better one may exist (narrow the question with --via or "
+            "--avoid).")
     estimated = sum(1 for leg in legs if leg.estimate)
     if estimated:
         warnings.append(f"{estimated} of {len(legs)} legs use estimated figures "

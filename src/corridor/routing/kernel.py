@@ -333,7 +333,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
                   transfer_to,
                   rail_code, ok, edge_key, wait_rate, next_open, horizon, via_nodes, via_edges,
                   o_nodes, o_time, o_key, is_target, target_key, bound, max_labels, wait_max,
-                  cap):
+                  cap, stats):
     n = indptr.size - 1
     n_stages = via_nodes.shape[0] + 1
     final = n_stages - 1
@@ -420,8 +420,6 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
                 new_stage += 1
             new_stage = _advance(via_nodes, head, new_stage, final)
             new_state = ((head * n_stages + new_stage) << 3) + transfer_from[e]
-            if _on_path(lab_state, lab_pred, idx, new_state >> 3):
-                continue  # no cycles
             # push, with waiting-aware dominance among the labels of the state
             slot = state_slot[new_state]
             if slot < 0:
@@ -441,6 +439,8 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
                     break
             if dominated:
                 continue
+            if _on_path(lab_state, lab_pred, idx, new_state >> 3):
+                continue  # no cycles (checked only for labels that would be kept)
             kept = 0
             for j in range(count):
                 o = slot_labels[slot, j]
@@ -452,6 +452,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
                     kept += 1
             count = kept
             if count >= max_labels:
+                stats[0] += 1  # the state is full: a label that may matter is dropped
                 worst = 0
                 for j in range(1, count):
                     if lab_key[slot_labels[slot, j]] > lab_key[slot_labels[slot, worst]]:
@@ -485,7 +486,7 @@ def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, tr
                  rail_code, ok, edge_key, wait_rate, next_open, via_nodes, via_edges,
                  o_nodes, o_time, o_key, is_target, target_key, *, max_labels: int = 8,
                  capacity: int | None = None, reverse: tuple | None = None,
-                 exit_drive_h: np.ndarray | None = None):
+                 exit_drive_h: np.ndarray | None = None, stats: np.ndarray | None = None):
     """Time-dependent label setting of least key; see :mod:`corridor.routing.search`.
 
     A state is ``((node * n_stages + stage) << 3) + layer code of the transfer just taken``.
@@ -496,6 +497,10 @@ def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, tr
     search is an A* search: labels leave the heap in order of key plus
     :func:`lower_bound` of their node, and a label that cannot beat the best target even at
     that bound is not kept. The answer is the same; far less of a large network is searched.
+
+    ``stats``, a one-element int64 array if given, receives how many times a state already
+    held ``max_labels`` labels when another came (a label that may matter was dropped):
+    :func:`corridor.routing.search.search` raises the cap when it is not 0.
 
     Returns
     -------
@@ -508,6 +513,7 @@ def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, tr
     n = indptr.size - 1
     horizon = next_open.shape[1]
     drive = np.zeros(dst.size) if exit_drive_h is None else np.asarray(exit_drive_h, np.float64)
+    counts = np.zeros(1, np.int64) if stats is None else stats  # [0]: labels dropped by the cap
     wait_max = float(wait_rate.max()) if wait_rate.size else 0.0
     cap = capacity or max(1024, 2 * n + 4 * o_nodes.size)
     if reverse is not None and is_target.any():
@@ -515,10 +521,11 @@ def label_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, tr
     else:
         bound = np.zeros(n)
     while True:
+        counts[0] = 0
         out = _label_search(indptr, dst, time_h, calendar, exit_calendar, drive, transfer_from,
                             transfer_to, rail_code, ok, edge_key, wait_rate, next_open, horizon,
                             via_nodes, via_edges, o_nodes, o_time, o_key, is_target, target_key,
-                            bound, max_labels, wait_max, cap)
+                            bound, max_labels, wait_max, cap, counts)
         n_lab = out[7]
         if n_lab >= 0:
             return (*(a[:n_lab] for a in out[:7]), out[8])
@@ -660,8 +667,6 @@ def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transf
                 new_stage += 1
             new_stage = _advance(via_nodes, head, new_stage, final)
             new_state = ((head * n_stages + new_stage) << 3) + transfer_from[e]
-            if _on_path(lab_state, lab_pred, idx, new_state >> 3):
-                continue  # no cycles
             n_lab, size, n_slots, full = _pareto_push(
                 new_state, leave, c + wait * wait_cost + edge_cost[e],
                 x + wait * rn + edge_risk[e], idx, e, enter, lab_t, lab_c, lab_e, lab_state,
@@ -708,6 +713,8 @@ def _pareto_push(state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_sta
         if to <= t and lab_c[o] + wait_cost * (t - to) <= c + _EPS and \
                 lab_e[o] + r * (t - to) <= x + _EPS:
             return n_lab, size, n_slots, False
+    if pred >= 0 and _on_path(lab_state, lab_pred, pred, state >> 3):
+        return n_lab, size, n_slots, False  # no cycles
     kept = 0
     for j in range(count):
         o = slot_labels[slot, j]

@@ -59,6 +59,28 @@ class Found:
     steps: tuple[Step, ...]
     key: float
     arrive_h: float
+    capped: bool = False  # the label cap was still reached at its highest (see search)
+
+
+MAX_LABELS = (8, 32, 128)
+"""Labels kept per state: the search starts with the first and, when a state overflowed
+(a label that might have led to the optimum was dropped), runs again with the next. When
+even the last overflows, the answer says the route may not be optimal."""
+
+
+def _with_cap(run, max_labels: int | None) -> Found | None:
+    """``run(max_labels) -> (found, overflowed)`` with the cap raised through
+    :data:`MAX_LABELS` while a state overflows (or once, with ``max_labels`` given)."""
+    caps = MAX_LABELS if max_labels is None else (max_labels,)
+    found, overflowed = None, False
+    for cap in caps:
+        found, overflowed = run(cap)
+        if not overflowed:
+            break
+    if found is not None and overflowed:
+        found = Found(found.origin, found.target, found.steps, found.key, found.arrive_h,
+                      capped=True)
+    return found
 
 
 def search_python(
@@ -71,10 +93,19 @@ def search_python(
     node_wait_rate: Sequence[float],
     next_open: Sequence[np.ndarray] | None,
     vias: Sequence[Via] = (),
-    max_labels: int = 8,
+    max_labels: int | None = None,
 ) -> Found | None:
     """:func:`search` in plain Python, with the same parameters and result: the reference
     the compiled kernel (:func:`corridor.routing.kernel.label_search`) is tested against."""
+    def run(cap: int) -> tuple[Found | None, bool]:
+        return _search_python_once(cn, origins, targets, edge_ok, edge_key, node_wait_rate,
+                                   next_open, vias, cap)
+
+    return _with_cap(run, max_labels)
+
+
+def _search_python_once(cn, origins, targets, edge_ok, edge_key, node_wait_rate, next_open,
+                        vias, max_labels) -> tuple[Found | None, bool]:
     hot = cn.hot
     indptr, dst, etime, t_from = hot.indptr, hot.dst, hot.time_h, hot.transfer_from
     ok = np.asarray(edge_ok).tolist()
@@ -95,6 +126,7 @@ def search_python(
     lab_alive: list[bool] = []
     at_state: dict[int, list[int]] = {}
     heap: list[tuple[float, float, int]] = []
+    overflow = [0]  # times a full state met another label
 
     def advance_stage(node: int, stage: int) -> int:
         while stage < n_stages - 1 and node in via_nodes[stage]:
@@ -125,6 +157,7 @@ def search_python(
                     lab_alive[other] = False
             labels[:] = [o for o in labels if lab_alive[o]]
             if len(labels) >= max_labels:
+                overflow[0] += 1
                 worst = max(labels, key=lab_key.__getitem__)
                 if lab_key[worst] <= key:
                     return
@@ -184,7 +217,7 @@ def search_python(
                  Step(e, time, enter, leave))
 
     if best_label < 0:
-        return None
+        return None, overflow[0] > 0
     steps: list[Step] = []
     idx = best_label
     while lab_pred[idx] >= 0:
@@ -196,7 +229,7 @@ def search_python(
     origin = (lab_state[idx] >> 3) // n_stages
     target = (lab_state[best_label] >> 3) // n_stages
     return Found(origin, target, tuple(steps), best_total,
-                 lab_time[best_label] + targets[target][0])
+                 lab_time[best_label] + targets[target][0]), overflow[0] > 0
 
 
 def path_of(label: int, pred: np.ndarray, edge: np.ndarray, time: np.ndarray,
@@ -235,7 +268,7 @@ def search(
     node_wait_rate: Sequence[float],
     next_open: np.ndarray | Sequence[np.ndarray] | None,
     vias: Sequence[Via] = (),
-    max_labels: int = 8,
+    max_labels: int | None = None,
 ) -> Found | None:
     """Find the path of least key from any origin to any target (the compiled kernel).
 
@@ -256,6 +289,9 @@ def search(
         calendars × hours array); ``None`` ignores calendars.
     vias
         Points to pass in order.
+    max_labels
+        Labels kept per state; by default :data:`MAX_LABELS` in turn, while a state
+        overflows (the result's ``capped`` says the last one still did).
     """
     from corridor.routing import kernel
 
@@ -279,17 +315,24 @@ def search(
     for node, (_t, k) in targets.items():
         is_target[node] = True
         target_key[node] = k
-    key, time, state, pred, edge, enter, _rank, best = kernel.label_search(
-        a.indptr, a.dst, a.time_h, a.calendar, a.exit_calendar, a.transfer_from,
-        a.transfer_to, a.rail_code, np.asarray(edge_ok, dtype=np.bool_),
-        np.asarray(edge_key, dtype=np.float64), np.asarray(node_wait_rate, dtype=np.float64),
-        table, via_nodes, via_edges, o_nodes, o_time, o_key, is_target, target_key,
-        max_labels=max_labels, reverse=a.reverse, exit_drive_h=a.drive_h)
-    if best < 0:
-        return None
-    n_stages = len(vias) + 1
-    steps, first = path_of(best, pred, edge, time, enter)
-    origin = int(state[first] >> 3) // n_stages
-    target = int(state[best] >> 3) // n_stages
-    return Found(origin, target, steps, float(key[best]) + targets[target][1],
-                 float(time[best]) + targets[target][0])
+    ok = np.asarray(edge_ok, dtype=np.bool_)
+    keys = np.asarray(edge_key, dtype=np.float64)
+    rates = np.asarray(node_wait_rate, dtype=np.float64)
+
+    def run(cap: int) -> tuple[Found | None, bool]:
+        stats = np.zeros(1, dtype=np.int64)
+        key, time, state, pred, edge, enter, _rank, best = kernel.label_search(
+            a.indptr, a.dst, a.time_h, a.calendar, a.exit_calendar, a.transfer_from,
+            a.transfer_to, a.rail_code, ok, keys, rates, table, via_nodes, via_edges,
+            o_nodes, o_time, o_key, is_target, target_key, max_labels=cap,
+            reverse=a.reverse, exit_drive_h=a.drive_h, stats=stats)
+        if best < 0:
+            return None, bool(stats[0])
+        n_stages = len(vias) + 1
+        steps, first = path_of(best, pred, edge, time, enter)
+        origin = int(state[first] >> 3) // n_stages
+        target = int(state[best] >> 3) // n_stages
+        return Found(origin, target, steps, float(key[best]) + targets[target][1],
+                     float(time[best]) + targets[target][0]), bool(stats[0])
+
+    return _with_cap(run, max_labels)
