@@ -315,6 +315,17 @@ def _transfer_ok(last, e, transfer_to, rail_code):
 
 
 @njit(cache=True)
+def _reached(state_slot, place_stage):
+    """Whether any label has reached ``place_stage`` (a node at a via stage) yet: if not, it
+    is on no label's path."""
+    base = place_stage << 3
+    for b in range(8):
+        if state_slot[base + b] >= 0:
+            return True
+    return False
+
+
+@njit(cache=True)
 def _on_path(lab_state, lab_pred, idx, place_stage):
     """Whether the path of label ``idx`` already passed ``place_stage`` (a state without its
     transfer bits: the node and the number of vias met). Routes have no cycles: coming back
@@ -420,6 +431,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
                 new_stage += 1
             new_stage = _advance(via_nodes, head, new_stage, final)
             new_state = ((head * n_stages + new_stage) << 3) + transfer_from[e]
+            seen = _reached(state_slot, new_state >> 3)
             # push, with waiting-aware dominance among the labels of the state
             slot = state_slot[new_state]
             if slot < 0:
@@ -439,7 +451,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
                     break
             if dominated:
                 continue
-            if _on_path(lab_state, lab_pred, idx, new_state >> 3):
+            if seen and _on_path(lab_state, lab_pred, idx, new_state >> 3):
                 continue  # no cycles (checked only for labels that would be kept)
             kept = 0
             for j in range(count):
@@ -699,6 +711,7 @@ def _pareto_push(state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_sta
     node = (state >> 3) // n_stages
     if lb[0, node] == np.inf:
         return n_lab, size, n_slots, False  # no target can be reached from here
+    seen = _reached(state_slot, state >> 3)
     slot = state_slot[state]
     if slot < 0:
         if n_slots >= slot_cap:
@@ -713,7 +726,7 @@ def _pareto_push(state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_sta
         if to <= t and lab_c[o] + wait_cost * (t - to) <= c + _EPS and \
                 lab_e[o] + r * (t - to) <= x + _EPS:
             return n_lab, size, n_slots, False
-    if pred >= 0 and _on_path(lab_state, lab_pred, pred, state >> 3):
+    if seen and pred >= 0 and _on_path(lab_state, lab_pred, pred, state >> 3):
         return n_lab, size, n_slots, False  # no cycles
     kept = 0
     for j in range(count):
