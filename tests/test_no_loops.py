@@ -234,3 +234,9 @@ def test_the_search_raises_its_cap_and_says_when_even_the_last_overflowed():
     assert _with_cap(lambda cap: (calls.append(cap) or Found(0, 1, (), 1.0, 1.0), True),
                      None).capped
     assert calls == list(MAX_LABELS)
+
+
+def test_the_reference_searches_look_as_far_back_as_the_kernel():
+    from corridor.routing import search
+
+    assert search.LOOP_WALK == kernel.LOOP_WALK

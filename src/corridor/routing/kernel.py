@@ -314,6 +314,10 @@ def _transfer_ok(last, e, transfer_to, rail_code):
     return to != last and not (rail_code[last] and rail_code[to])
 
 
+LOOP_WALK = 64
+"""How many legs back :func:`_on_path` looks for the node a label is about to re-enter."""
+
+
 @njit(cache=True)
 def _reached(state_slot, place_stage):
     """Whether any label has reached ``place_stage`` (a node at a via stage) yet: if not, it
@@ -330,12 +334,19 @@ def _on_path(lab_state, lab_pred, idx, place_stage):
     """Whether the path of label ``idx`` already passed ``place_stage`` (a state without its
     transfer bits: the node and the number of vias met). Routes have no cycles: coming back
     to a node at the same stage is never taken (a loop that passes time more cheaply than
-    waiting would be). At a new stage it is allowed (out to a via on a spur and back)."""
+    waiting would be). At a new stage it is allowed (out to a via on a spur and back).
+
+    Only the last :data:`LOOP_WALK` labels of the path are looked at, so that a search a
+    whole large network deep does not walk every path back to its origin: a route never
+    comes back to a node it left within that many legs (every route of the bundled network
+    is shorter)."""
     j = idx
-    while j >= 0:
+    steps = 0
+    while j >= 0 and steps < LOOP_WALK:
         if (lab_state[j] >> 3) == place_stage:
             return True
         j = lab_pred[j]
+        steps += 1
     return False
 
 

@@ -23,7 +23,7 @@ from corridor.exceptions import NoRouteError
 from corridor.model.network import Network
 from corridor.routing.compile import enter_and_leave, transfer_allowed
 from corridor.routing.result import Route
-from corridor.routing.search import Found, Step
+from corridor.routing.search import LOOP_WALK, Found, Step
 
 __all__ = ["alternatives", "dominates", "pareto_front"]
 
@@ -159,7 +159,9 @@ def _pareto_search_python(
         return False
 
     def on_path(idx: int, place_stage: int) -> bool:
-        while idx >= 0:
+        for _ in range(LOOP_WALK):  # the last legs only, as the kernel looks
+            if idx < 0:
+                return False
             if lab[idx][3] >> 3 == place_stage:
                 return True
             idx = lab[idx][4]

@@ -62,6 +62,8 @@ class Found:
     capped: bool = False  # the label cap was still reached at its highest (see search)
 
 
+LOOP_WALK = 64  # = corridor.routing.kernel.LOOP_WALK (the kernel module loads numba)
+
 MAX_LABELS = (8, 32, 128)
 """Labels kept per state: the search starts with the first and, when a state overflowed
 (a label that might have led to the optimum was dropped), runs again with the next. When
@@ -134,8 +136,11 @@ def _search_python_once(cn, origins, targets, edge_ok, edge_key, node_wait_rate,
         return stage
 
     def on_path(idx: int, place_stage: int) -> bool:
-        """Whether label ``idx``'s path already passed this node at this stage."""
-        while idx >= 0:
+        """Whether label ``idx``'s path passed this node at this stage in its last
+        ``LOOP_WALK`` legs (as the kernel looks)."""
+        for _ in range(LOOP_WALK):
+            if idx < 0:
+                return False
             if lab_state[idx] >> 3 == place_stage:
                 return True
             idx = lab_pred[idx]
