@@ -9,6 +9,10 @@ delays to the same openings, so FIFO holds), and the extra waiting that absorbs 
 start adds up to at most that head start, at no more than the highest rate. Routes may not
 come back to a node at the same via stage. Both claims are checked here against brute force:
 every simple path of small random graphs with calendars and node-dependent wait rates.
+
+A wait a calendar forces is spent where it is cheapest since the last timetabled edge
+(earlier waiting delays everything after it by as much, and no calendar in between can be
+missed); hours held at a post that shut during clearance stay at the post.
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ def brute_force(n, timed, mask, wait, key_per_h, source, t0, target):
 
     best = math.inf
 
-    def walk(u, t, key, seen):
+    def walk(u, t, key, seen, cheap):
+        """``cheap``: the least wait rate since the last timetabled edge, where a wait the
+        next calendar forces is spent (held hours at a shut post stay at the post)."""
         nonlocal best
         if u == target:
             best = min(best, key)
@@ -64,10 +70,12 @@ def brute_force(n, timed, mask, wait, key_per_h, source, t0, target):
                 leave = max(leave, float(opening))
                 if not leave < horizon:
                     continue
-            waited = (enter - t) + (leave - enter - hours)
-            walk(v, leave, key + waited * wait[u] + hours * key_per_h, seen | {v})
+            cost = (enter - t) * cheap + (leave - enter - hours) * wait[u]
+            timetabled = calendar >= 0 or exit_calendar >= 0
+            walk(v, leave, key + cost + hours * key_per_h, seen | {v},
+                 wait[v] if timetabled else min(cheap, wait[v]))
 
-    walk(source, t0, 0.0, {source})
+    walk(source, t0, 0.0, {source}, wait[source])
     return best
 
 
@@ -240,3 +248,34 @@ def test_the_reference_searches_look_as_far_back_as_the_kernel():
     from corridor.routing import search
 
     assert search.LOOP_WALK == kernel.LOOP_WALK
+
+
+def test_a_wait_is_spent_where_it_is_cheapest(tmp_path):
+    """tiny with a weekday-only East post, leaving Friday 20:00: the truck would reach the
+    post (BBB, the riskiest country) on Saturday and wait 43 h there. By risk it waits in
+    AAA (the safest) instead, crosses into BBB on Sunday and meets the post as it opens:
+    the same arrival, less risk."""
+    from corridor import load_network
+
+    from netbuilder import crossing, tiny
+
+    net = load_network(tiny(tmp_path / "t", crossings=[
+        crossing("pass", "a_pass", "c_pass", 1, 1, calendar_id="winter"),
+        crossing("west", "a_west", "b_west", 5, 5, ab_cost_usd=20, ba_cost_usd=20),
+        crossing("east", "b_east", "c_east", 3, 3, ab_cost_usd=30, ba_cost_usd=30,
+                 calendar_id="weekdays"),
+    ], calendars=[
+        dict(calendar_id="winter", seq=1, action="close", months="12-3", sources="s1"),
+        dict(calendar_id="weekdays", seq=1, action="close", weekdays="Sat;Sun", sources="s1"),
+    ]))
+    options = dict(depart="2026-07-17T20:00", avoid=["Pass"], network=net, draws=0)
+    fast = plan_route("Alpha", "Gamma", optimize="time", **options)
+    safe = plan_route("Alpha", "Gamma", optimize="risk", **options)
+    assert fast.arrive == safe.arrive
+    wait = [leg for leg in safe.legs if leg.kind == "wait"]
+    # the last place in AAA before the riskier BBB: its West post
+    assert len(wait) == 1 and wait[0].from_.id == "a_west" and wait[0].duration_h == 43.0
+    assert "where waiting is cheaper" in " ".join(safe.warnings)
+    slow = [leg for leg in fast.legs if leg.kind == "wait"]
+    assert slow[0].from_.id == "b_east"  # by time, any place is as good: at the post
+    assert safe.summary.risk_exposure < fast.summary.risk_exposure

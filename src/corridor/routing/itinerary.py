@@ -17,6 +17,7 @@ from corridor.routing.compile import (
     crossing_figures,
 )
 from corridor.routing.result import Endpoint, Leg, Route, RouteSummary
+from corridor.routing.search import Step
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -59,16 +60,51 @@ def _days(hours: float) -> str:
     return f"{hours:.0f} h" if hours >= 1 else f"{hours * 60:.0f} min"
 
 
+def relocate_waits(req: _Request, found: Found) -> tuple[Found, dict[int, int]]:
+    """Move each wait a calendar forces to where the search charged it: the node of least
+    wait rate passed since the last timetabled edge (a traveller waits in Almaty rather
+    than at a riskier post further on; the hours are the same, so is the arrival). Returns
+    the shifted steps and, for each step that now starts with a moved wait, the step whose
+    calendar causes it."""
+    from corridor.routing.plan import _objective_arrays
+
+    _, rate = _objective_arrays(req)
+    cn = req.cn
+    steps = list(found.steps)
+    moved: dict[int, int] = {}
+    start = 0
+    for i, step in enumerate(found.steps):
+        wait = step.enter_h - step.reach_h
+        if wait > 1e-9:
+            rates = [float(rate[int(cn.edge_src[steps[k].edge])]) for k in range(start, i + 1)]
+            least = min(rates)
+            if rates[-1] > least + 1e-12:
+                j = start + max(k for k, r in enumerate(rates) if r <= least + 1e-12)
+                for k in range(j, i):
+                    s = steps[k]
+                    steps[k] = Step(s.edge, s.reach_h if k == j else s.reach_h + wait,
+                                    s.enter_h + wait, s.leave_h + wait)
+                steps[i] = Step(step.edge, step.reach_h + wait, step.enter_h, step.leave_h)
+                moved[j] = i
+        if int(cn.edge_calendar[step.edge]) >= 0:
+            start = i + 1  # a timetabled edge: no wait moves back across it
+    return replace(found, steps=tuple(steps)), moved
+
+
 def build_route(
     req: _Request,
     found: Found,
     access: dict[str, dict[int, _Access]],
     run: Callable[[_Request], tuple[Found | None, dict]] | None,
+    *,
+    relocate: bool = True,
 ) -> Route:
     """Assemble the :class:`Route` for ``found`` (see :func:`corridor.plan_route`).
 
     With ``run``, a second search without calendars explains closures that changed the
-    route; alternatives pass ``None`` to skip it.
+    route; alternatives pass ``None`` to skip it. ``relocate`` places each wait where the
+    single-objective search charged it (:func:`relocate_waits`); the Pareto search waits
+    where the calendar stops it.
     """
     from corridor.routing.plan import _endpoint_of, access_risk
 
@@ -132,8 +168,11 @@ def build_route(
             f"{network.places[a.place_id].name} by an estimated {a.distance_km:.0f} km road."
         )
 
+    moved: dict[int, int] = {}
+    if relocate:
+        found, moved = relocate_waits(req, found)
     calendars_hit: dict[str, str] = {}
-    for step in found.steps:
+    for index, step in enumerate(found.steps):
         e = step.edge
         kind, ref = int(cn.edge_kind[e]), int(cn.edge_ref[e])
         reverse = bool(cn.edge_reverse[e])
@@ -143,12 +182,13 @@ def build_route(
         mode = MODES[int(cn.edge_mode[e])]
         risk = float(cn.edge_risk[e])
         wait_h = step.enter_h - step.reach_h
-        cal = int(cn.edge_calendar[e])
+        cause = found.steps[moved[index]].edge if index in moved else e  # whose calendar
+        cal = int(cn.edge_calendar[cause])
         if wait_h > 1e-9:
             node_risk = float(cn.country_risk[int(cn.node_country[src])])
             cal_id = cn.calendars[cal]
             calendar = network.calendars[cal_id]
-            what = _entity_name(req, e)
+            what = _entity_name(req, cause)
             reason = f"{what}: {calendar.describe(around=req.depart.date())}"
             legs.append(Leg(
                 "wait", frm, frm, "", f"wait for {what}", at(step.reach_h), at(step.enter_h),
@@ -158,8 +198,9 @@ def build_route(
             ))
             calendars_hit[what] = reason
             warnings.append(f"{reason}; this route waits {_days(wait_h)} at {frm.name} "
-                            f"(reached {at(step.reach_h):%a %d %b %Y %H:%M})."
-                            + _season_caveat(req, e))
+                            f"(reached {at(step.reach_h):%a %d %b %Y %H:%M})"
+                            + (", where waiting is cheaper than further on" if index in moved
+                               else "") + "." + _season_caveat(req, cause))
         duration = step.leave_h - step.enter_h
         if kind == KIND_LINK and network.links[ref].link_id in certain:
             wait_h, disruption = certain[network.links[ref].link_id]

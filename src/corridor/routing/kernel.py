@@ -368,6 +368,9 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
     lab_enter = np.empty(cap, np.float64)
     lab_alive = np.zeros(cap, np.bool_)
     lab_rank = np.full(cap, -1, np.int64)  # order in which live labels were settled
+    # the least wait rate of the nodes passed since the last timetabled edge: a wait the
+    # next calendar forces may be spent at any of them instead (see _cheapest_wait)
+    lab_cheap = np.empty(cap, np.float64)
     h1 = np.empty(cap, np.float64)
     h2 = np.empty(cap, np.float64)
     hi = np.empty(cap, np.int64)
@@ -396,6 +399,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
         lab_edge[n_lab] = -1
         lab_enter[n_lab] = o_time[i]
         lab_alive[n_lab] = True
+        lab_cheap[n_lab] = wait_rate[node]
         size = _hpush(h1, h2, hi, size, o_key[i] + bound[node], o_time[i], n_lab)
         n_lab += 1
 
@@ -423,6 +427,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
                 best_total = total
                 best_label = idx
         rate = wait_rate[node]
+        cheap = lab_cheap[idx]
         for e in range(indptr[node], indptr[node + 1]):
             if not ok[e]:
                 continue
@@ -432,9 +437,15 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
                                               next_open, use_cal, horizon)
             if not good:
                 continue
-            new_key = key + (enter - time) * rate + edge_key[e] + \
+            # a wait for the edge to open is spent where it is cheapest; held at a shut post
+            # is spent there
+            new_key = key + (enter - time) * cheap + edge_key[e] + \
                 (leave - enter - time_h[e]) * rate
             head = dst[e]
+            if calendar[e] >= 0 or exit_calendar[e] >= 0:
+                new_cheap = wait_rate[head]  # a timetabled edge: earlier waits would miss it
+            else:
+                new_cheap = min(cheap, wait_rate[head])
             if new_key + bound[head] >= best_total:
                 continue  # also when no target can be reached from head (bound inf)
             new_stage = stage
@@ -457,7 +468,8 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
             for j in range(count):
                 o = slot_labels[slot, j]
                 t_o = lab_time[o]
-                if t_o <= leave and lab_key[o] + wait_max * (leave - t_o) <= new_key + _EPS:
+                if t_o <= leave and lab_key[o] + wait_max * (leave - t_o) <= new_key + _EPS \
+                        and lab_cheap[o] <= new_cheap + _EPS:
                     dominated = True
                     break
             if dominated:
@@ -468,7 +480,8 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
             for j in range(count):
                 o = slot_labels[slot, j]
                 t_o = lab_time[o]
-                if leave <= t_o and new_key + wait_max * (t_o - leave) <= lab_key[o] + _EPS:
+                if leave <= t_o and new_key + wait_max * (t_o - leave) <= lab_key[o] + _EPS \
+                        and new_cheap <= lab_cheap[o] + _EPS:
                     lab_alive[o] = False
                 else:
                     slot_labels[slot, kept] = o
@@ -498,6 +511,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
             lab_pred[n_lab] = idx
             lab_edge[n_lab] = e
             lab_enter[n_lab] = enter
+            lab_cheap[n_lab] = new_cheap
             lab_alive[n_lab] = True
             size = _hpush(h1, h2, hi, size, new_key + bound[head], leave, n_lab)
             n_lab += 1

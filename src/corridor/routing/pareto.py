@@ -310,7 +310,8 @@ def alternatives(
     labelled = [(f, c) for f, c in founds
                 if not any(_le(k, c) for k in known)
                 and not any(_le(o, c) and o != c for _, o in founds)]
-    candidates = singles + [build_route(req, f, access, None) for f, _ in labelled]
+    candidates = singles + [build_route(req, f, access, None, relocate=False)
+                            for f, _ in labelled]
     front = pareto_front(candidates)
     chosen = _one_per_corridor(front, singles)
     result = _flag(chosen)

@@ -126,6 +126,7 @@ def _search_python_once(cn, origins, targets, edge_ok, edge_key, node_wait_rate,
     lab_pred: list[int] = []
     lab_step: list[Step | None] = []
     lab_alive: list[bool] = []
+    lab_cheap: list[float] = []  # least wait rate since the last timetabled edge
     at_state: dict[int, list[int]] = {}
     heap: list[tuple[float, float, int]] = []
     overflow = [0]  # times a full state met another label
@@ -146,7 +147,8 @@ def _search_python_once(cn, origins, targets, edge_ok, edge_key, node_wait_rate,
             idx = lab_pred[idx]
         return False
 
-    def push(state: int, key: float, time: float, pred: int, step: Step | None) -> None:
+    def push(state: int, key: float, time: float, pred: int, step: Step | None,
+             cheap: float) -> None:
         labels = at_state.get(state)
         if labels is None:
             labels = []
@@ -154,11 +156,13 @@ def _search_python_once(cn, origins, targets, edge_ok, edge_key, node_wait_rate,
         else:
             for other in labels:
                 t_o = lab_time[other]
-                if t_o <= time and lab_key[other] + wait_max * (time - t_o) <= key + 1e-9:
+                if t_o <= time and lab_key[other] + wait_max * (time - t_o) <= key + 1e-9 \
+                        and lab_cheap[other] <= cheap + 1e-9:
                     return  # dominated
             for other in labels:
                 if time <= lab_time[other] and \
-                        key + wait_max * (lab_time[other] - time) <= lab_key[other] + 1e-9:
+                        key + wait_max * (lab_time[other] - time) <= lab_key[other] + 1e-9 \
+                        and cheap <= lab_cheap[other] + 1e-9:
                     lab_alive[other] = False
             labels[:] = [o for o in labels if lab_alive[o]]
             if len(labels) >= max_labels:
@@ -175,11 +179,13 @@ def _search_python_once(cn, origins, targets, edge_ok, edge_key, node_wait_rate,
         lab_pred.append(pred)
         lab_step.append(step)
         lab_alive.append(True)
+        lab_cheap.append(cheap)
         labels.append(idx)
         heapq.heappush(heap, (key, time, idx))
 
     for node, (t0, k0) in origins.items():
-        push((node * n_stages + advance_stage(node, 0)) * 8, k0, t0, -1, None)
+        push((node * n_stages + advance_stage(node, 0)) * 8, k0, t0, -1, None,
+             node_wait_rate[node])
 
     best_total = math.inf
     best_label = -1
@@ -199,6 +205,7 @@ def _search_python_once(cn, origins, targets, edge_ok, edge_key, node_wait_rate,
             if total < best_total:
                 best_total, best_label = total, idx
         rate = node_wait_rate[node]
+        cheap = lab_cheap[idx]
         for e in range(indptr[node], indptr[node + 1]):
             if not ok[e]:
                 continue
@@ -208,7 +215,7 @@ def _search_python_once(cn, origins, targets, edge_ok, edge_key, node_wait_rate,
             if times is None:
                 continue
             enter, leave = times
-            new_key = key + (enter - time) * rate + edge_key[e] + (leave - enter - etime[e]) * rate
+            new_key = key + (enter - time) * cheap + edge_key[e] + (leave - enter - etime[e]) * rate
             if new_key >= best_total:
                 continue
             head = dst[e]
@@ -218,8 +225,10 @@ def _search_python_once(cn, origins, targets, edge_ok, edge_key, node_wait_rate,
             new_stage = advance_stage(head, new_stage)
             if on_path(idx, head * n_stages + new_stage):
                 continue  # no cycles
+            timetabled = hot.calendar[e] >= 0 or hot.exit_calendar[e] >= 0
             push(((head * n_stages + new_stage) << 3) + t_from[e], new_key, leave, idx,
-                 Step(e, time, enter, leave))
+                 Step(e, time, enter, leave),
+                 node_wait_rate[head] if timetabled else min(cheap, node_wait_rate[head]))
 
     if best_label < 0:
         return None, overflow[0] > 0
