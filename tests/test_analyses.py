@@ -168,6 +168,7 @@ def test_writes_need_the_token(tiny_dir):
 
 def test_persists_across_apps(tiny_dir, tmp_path):
     db = tmp_path / "store" / "corridor.sqlite3"
+    db.parent.mkdir()  # a store in a folder that does not exist is an error
     first = TestClient(create_app(network_dir=tiny_dir, db=db))
     assert first.put("/analyses/a1", json={"kind": "route", "title": "T",
                                            "request": ROUTE}).status_code == 201

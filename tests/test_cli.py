@@ -203,7 +203,7 @@ def test_critical_cli(net, tmp_path, command):
     ("args", "message"),
     [
         (["route", "Alpha", "Gamma", "--depart", "9999-12-31"], "out of range"),
-        (["route", "Alpha", "Gamma", "--seed", "-1", "--draws", "10"], "seed must be"),
+        (["route", "Alpha", "Gamma", "--seed", "-1", "--draws", "10"], "seed -1 is out of range"),
         (["route", "Alpha", "Gamma", "--risk-aversion", "1e308"], "risk_aversion"),
         (["route", "Alpha", "Gamma", "--map", "x.jpg"], "must end in .png"),
     ],

@@ -468,6 +468,7 @@ def test_writes_need_the_token(tiny_dir):
 
 def test_store_persists_across_apps(tiny_dir, tmp_path):
     db = tmp_path / "store" / "corridor.sqlite3"
+    db.parent.mkdir()  # a store in a folder that does not exist is an error
     first = TestClient(create_app(network_dir=tiny_dir, db=db))
     assert first.put("/scenarios/pass-open", json=PASS_OPEN).status_code == 201
     second = TestClient(create_app(network_dir=tiny_dir, db=str(db)))

@@ -46,8 +46,10 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(str(error), EXIT_INPUT)
         except OverflowError:
             _fail("a date or number is out of range", EXIT_INPUT)
-        except OSError as error:  # an output file cannot be written
-            _fail(f"cannot write {error.filename}: {error.strerror.lower()}", EXIT_INPUT)
+        except OSError as error:  # an output file cannot be written, a host not reached
+            reason = (error.strerror or str(error) or type(error).__name__).lower()
+            what = f"cannot write {error.filename}" if error.filename else "cannot connect"
+            _fail(f"{what}: {reason}", EXIT_INPUT)
 
     return wrapper
 
@@ -384,9 +386,13 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
                    "postgresql://user@host/dbname URL.")
 @click.option("--token", default=None, envvar="CORRIDOR_TOKEN", metavar="TOKEN",
               help="Bearer token required to save or delete scenarios (or $CORRIDOR_TOKEN).")
+@click.option("--cache-mb", default=None, type=click.FloatRange(min=1), metavar="MB",
+              help="Memory for compiled networks (one per scenario in use), least recently "
+                   "used dropped first [default: 512, or $CORRIDOR_CACHE_MB].")
 @network_option
 @_friendly
-def serve(host: str, port: int, db: str, token: str | None, network_path: str | None) -> None:
+def serve(host: str, port: int, db: str, token: str | None, cache_mb: float | None,
+          network_path: str | None) -> None:
     """Serve corridor over HTTP: a JSON API (schema at /openapi.json) and a web map at /.
 
     Needs the server extra: pip install 'corridor[server]'.
@@ -398,6 +404,10 @@ def serve(host: str, port: int, db: str, token: str | None, network_path: str | 
     except ImportError as error:
         raise ImportError(f"`corridor serve` needs the server extra: pip install "
                           f"'corridor[server]' ({error.name} is not installed)") from None
+    if cache_mb is not None:
+        from corridor.routing.compile import cache_limit
+
+        cache_limit(cache_mb)
     try:
         app = create_app(network_dir=network_path, db=db, token=token or None)
     except ValueError as error:  # an unsupported or unreachable database

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from corridor.limits import check_year
+
 if TYPE_CHECKING:
     from corridor.model.network import Network
 
@@ -61,7 +63,8 @@ class CalendarResult:
 
 
 def departures(year: int, step: str = "month", *, hour: int = 8) -> list[dt.datetime]:
-    """Departure datetimes through ``year``: the 1st and 15th of each month (``month``), or
+    """Departure datetimes through ``year`` (2000-2097, :mod:`corridor.limits`): the 1st and
+    15th of each month (``month``), or
     every Monday (``week``).
 
     Examples
@@ -71,6 +74,7 @@ def departures(year: int, step: str = "month", *, hour: int = 8) -> list[dt.date
     >>> len(departures(2026, "week"))
     52
     """
+    check_year(year)
     from corridor.exceptions import InvalidOptionError
 
     if step == "month":

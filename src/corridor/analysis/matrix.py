@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corridor.exceptions import CorridorError, InvalidOptionError, UnknownPlaceError
+from corridor.limits import check_year
 
 if TYPE_CHECKING:
     import numpy as np
@@ -93,6 +94,7 @@ def monthly_departures(year: int = 2026, months: str | Iterable[int] = "1-12",
     >>> [d.isoformat() for d in monthly_departures(2026, "6-7")]
     ['2026-06-15T08:00:00', '2026-07-15T08:00:00']
     """
+    check_year(year)
     numbers = _parse_months(months) if isinstance(months, str) else sorted(set(months))
     if not 1 <= day <= 28:
         raise InvalidOptionError(f"day {day} must be between 1 and 28 (every month has it)")

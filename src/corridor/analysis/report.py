@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from corridor.limits import check_year
+
 if TYPE_CHECKING:
     from corridor.analysis.calendar import CalendarResult
     from corridor.analysis.compare import Case, Comparison
@@ -331,7 +333,7 @@ def report(
     on_time = tuple(_on_time(case.route, net, limit, draws, seed)
                     for case, net in zip(result.cases, nets, strict=True))
 
-    year = calendar_year or result.depart.year
+    year = check_year(calendar_year or result.depart.year, "calendar year")
     calendars = []
     for case, net in list(zip(result.cases, nets, strict=True))[:2]:
         try:

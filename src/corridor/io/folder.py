@@ -23,6 +23,7 @@ from corridor.exceptions import NetworkValidationError, Problem
 from corridor.model.calendar import (
     Calendar,
     CalendarRule,
+    check_holiday_country,
     parse_hours,
     parse_int_set,
     parse_weekdays,
@@ -375,13 +376,7 @@ _FIGURES: dict[str, tuple[str, ...]] = {
 
 
 def _choice_upper2(value: str) -> str:
-    if not re.match(r"^[A-Z]{2}$", value):
-        raise ValueError("use an ISO 3166 alpha-2 country code such as CN")
-    import holidays
-
-    if value not in holidays.list_supported_countries():
-        raise ValueError(f"the holidays package knows no country {value!r}")
-    return value
+    return check_holiday_country(value)
 
 
 def bundled_network_path() -> Path:

@@ -9,8 +9,10 @@ punctuation, so ``Alma-Ata``, ``alma ata`` and ``Алма-Ата`` find the same
 from __future__ import annotations
 
 import bisect
+import hashlib
 import math
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -124,7 +126,32 @@ class _Index:
     population: dict[str, int] = field(default_factory=dict)  # network place -> people
 
 
-_INDEXES: dict[tuple[str, bool], _Index] = {}
+_INDEXES: OrderedDict[tuple[str, bool], _Index] = OrderedDict()
+"""Name indexes by the names they hold (not the whole network: a scenario that changes a
+dwell time keeps the baseline's index), the 8 most recently used."""
+
+
+def _names_key(network: Network) -> str:
+    """A hash of what the index is built from: places, crossings and countries."""
+    cached = _NAMES_KEYS.get(id(network))
+    if cached is not None and cached[0] is network:
+        return cached[1]
+    digest = hashlib.sha1()
+    for p in network.places.values():
+        digest.update(repr((p.place_id, p.name, p.aliases, p.country, p.kind, p.lat,
+                            p.lon)).encode())
+    for c in network.crossings:
+        digest.update(repr((c.crossing_id, c.name, c.aliases, c.place_a, c.place_b,
+                            c.mode)).encode())
+    digest.update(repr(sorted(network.countries)).encode())
+    key = digest.hexdigest()
+    if len(_NAMES_KEYS) > 64:
+        _NAMES_KEYS.clear()
+    _NAMES_KEYS[id(network)] = (network, key)
+    return key
+
+
+_NAMES_KEYS: dict[int, tuple[Network, str]] = {}
 
 
 def strict_key(name: str) -> str:
@@ -143,8 +170,10 @@ def strict_key(name: str) -> str:
 
 def _index(network: Network, *, cities: bool = True) -> _Index:
     """Names of the network's places and crossings, and with ``cities`` the gazetteer's."""
-    cached = _INDEXES.get((network.content_hash, cities))
+    names = _names_key(network)
+    cached = _INDEXES.get((names, cities))
     if cached is not None:
+        _INDEXES.move_to_end((names, cities))
         return cached
     strict: dict[str, list[Match]] = {}
     loose: dict[str, list[_Entry]] = {}
@@ -214,7 +243,9 @@ def _index(network: Network, *, cities: bool = True) -> _Index:
                              f"city, pop. {city.population:,}", label, 100.0, city=city),
                 primary=False)
     index = _Index(strict, loose, tuple(loose), tuple(sorted(loose)), population)
-    _INDEXES[(network.content_hash, cities)] = index
+    _INDEXES[(names, cities)] = index
+    while len(_INDEXES) > 8:
+        _INDEXES.popitem(last=False)
     return index
 
 

@@ -33,13 +33,27 @@ class ScenarioInfo:
     path: Path
 
 
+MAX_SCENARIO_BYTES = 1_000_000
+"""The largest scenario file read (a scenario is a few kB of modifications)."""
+
+
 def _read(path: Path) -> object:
-    text = path.read_text(encoding="utf-8")
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError([Problem(str(path), None, None, message)], folder=str(path))
+
+    if path.stat().st_size > MAX_SCENARIO_BYTES:
+        raise fail(f"is larger than {MAX_SCENARIO_BYTES:,} bytes; a scenario is a short "
+                   "YAML or JSON file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise fail("is not text (UTF-8); a scenario is a YAML or JSON file") from None
     try:
         return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise ScenarioError([Problem(str(path), None, None, f"cannot be parsed: {error}")],
-                            folder=str(path)) from None
+        raise fail(f"cannot be parsed: {error}") from None
+    except RecursionError:
+        raise fail("is nested too deeply to be a scenario") from None
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:

@@ -8,6 +8,7 @@ resolution, vectorised over a horizon with numpy (see :meth:`Calendar.open_mask`
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -108,6 +109,25 @@ def parse_hours(text: str) -> tuple[int, int]:
     if a == b:
         raise ValueError(f"{text!r} is an empty window")
     return a, b
+
+
+def check_holiday_country(value: str) -> str:
+    """``value`` if it is a country the ``holidays`` package has public holidays for (an
+    ISO 3166 alpha-2 code such as ``CN``), else a ValueError saying what to write.
+
+    Examples
+    --------
+    >>> check_holiday_country("CN")
+    'CN'
+    """
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{2}", value):
+        raise ValueError(f"holidays {value!r}: use an ISO 3166 alpha-2 country code in "
+                         "capitals, such as CN or PK")
+    import holidays
+
+    if value not in holidays.list_supported_countries():
+        raise ValueError(f"holidays {value!r}: the holidays package knows no such country")
+    return value
 
 
 @lru_cache(maxsize=64)

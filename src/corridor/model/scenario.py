@@ -44,6 +44,7 @@ from corridor.exceptions import Problem, ScenarioError
 from corridor.model.calendar import (
     Calendar,
     CalendarRule,
+    check_holiday_country,
     parse_hours,
     parse_int_set,
     parse_weekdays,
@@ -143,6 +144,8 @@ class RuleSpec(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> RuleSpec:
+        if self.holidays is not None:
+            check_holiday_country(self.holidays)
         self.to_rule()  # raises ValueError with the parser's message
         return self
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import statistics
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -155,6 +157,23 @@ class CompiledNetwork:
                 np.radians(np.array([p.lon for p in places], dtype=float)),
                 np.array([p.country for p in places], dtype=object))
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays and of the calendar tables cached so far (an estimate of the
+        compiled network's memory, for the cache's bound)."""
+        def size(value) -> int:
+            if isinstance(value, np.ndarray):
+                return value.nbytes
+            if isinstance(value, (KernelArrays, HotLists)):
+                return sum(size(v) for v in vars(value).values())
+            if isinstance(value, list):
+                return 32 * len(value)  # a pointer and a boxed number, about
+            return 0
+
+        arrays = sum(size(v) for v in vars(self).values())
+        tables = sum(t.nbytes for t in self._calendar_cache.values())
+        return arrays + tables
+
     def next_open_table(self, start: dt.datetime | None) -> np.ndarray:
         """:meth:`next_open` as one (calendars × hours) array; ``None`` gives an empty table
         (calendars ignored)."""
@@ -166,6 +185,7 @@ class CompiledNetwork:
         if table is None:
             table = np.stack(self.next_open(start))
             self._calendar_cache[key] = table
+            _trim(keep=self)  # the tables count against the cache's bound
         return table
 
     def next_open(self, start: dt.datetime) -> list[np.ndarray]:
@@ -277,7 +297,43 @@ def enter_and_leave(hot: HotLists, next_open: Sequence[np.ndarray] | None, edge:
     return enter, leave
 
 
-_COMPILED: dict[str, CompiledNetwork] = {}
+_COMPILED: OrderedDict[str, CompiledNetwork] = OrderedDict()
+"""Compiled networks by content hash, least recently used first (see :func:`cache_limit`)."""
+
+_CACHE_BYTES = [int(float(os.environ.get("CORRIDOR_CACHE_MB", "512")) * 2**20)]
+
+
+def cache_limit(megabytes: float | None = None) -> int:
+    """The bytes the compiled networks (with their calendar tables) may hold, set with
+    ``megabytes``: past it the least recently used are dropped. The default, 512 MB,
+    comes from ``CORRIDOR_CACHE_MB``; ``corridor serve --cache-mb`` sets it.
+
+    Examples
+    --------
+    >>> cache_limit() > 0
+    True
+    """
+    if megabytes is not None:
+        if not megabytes > 0:
+            raise ValueError("the cache limit must be a positive number of megabytes")
+        _CACHE_BYTES[0] = int(megabytes * 2**20)
+        _trim()
+    return _CACHE_BYTES[0]
+
+
+def cached_bytes() -> int:
+    """The bytes the cached compiled networks hold now (arrays and calendar tables)."""
+    return sum(c.nbytes for c in _COMPILED.values())
+
+
+def _trim(keep: CompiledNetwork | None = None) -> None:
+    """Drop the least recently used compiled networks (never ``keep``, the one in use)
+    until the cache fits its bound."""
+    while cached_bytes() > _CACHE_BYTES[0]:
+        victim = next((k for k, c in _COMPILED.items() if c is not keep), None)
+        if victim is None:
+            break
+        del _COMPILED[victim]
 
 
 def _risk_table(network: Network) -> tuple[tuple[str, ...], np.ndarray, tuple[str, ...]]:
@@ -409,9 +465,11 @@ def compile_network(network: Network, *, passenger: bool = False) -> CompiledNet
     key = f"{network.content_hash}:{'passenger' if passenger else 'freight'}"
     cached = _COMPILED.get(key)
     if cached is not None and cached.network is network:
+        _COMPILED.move_to_end(key)
         return cached
     compiled = _compile(network, passenger)
     _COMPILED[key] = compiled
+    _trim(keep=compiled)
     return compiled
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from corridor.exceptions import InvalidOptionError, NoRouteError, UnknownPlaceError
 from corridor.io.folder import load_network
 from corridor.io.gazetteer import Match, resolve_name
+from corridor.limits import check_depart, check_draws, check_seed
 from corridor.model.network import LAYERS, MODES, CargoProfile, Network
 from corridor.routing.compile import (
     KIND_CROSSING,
@@ -71,16 +72,8 @@ class _Request:
     notes: tuple[str, ...] = ()  # said to the user with the answer (the cargo chosen)
 
 
-_EARLIEST, _LATEST = dt.datetime(1990, 1, 1), dt.datetime(2097, 12, 31)
-
-
 def _parse_depart(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
-    when = _parse_depart_unchecked(depart)
-    if not _EARLIEST <= when <= _LATEST:
-        raise InvalidOptionError(
-            f"departure {when:%Y-%m-%d} is out of range; use a date between "
-            f"{_EARLIEST:%Y} and {_LATEST:%Y}")
-    return when
+    return check_depart(_parse_depart_unchecked(depart))
 
 
 def _parse_depart_unchecked(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
@@ -523,6 +516,8 @@ def plan_route(
     >>> route.countries
     ('PAK', 'CHN')
     """
+    check_draws(draws)
+    check_seed(seed)
     objective = optimize if optimize == "time_p90" else _choice(optimize, OBJECTIVES,
                                                                  "objective")
     due = parse_deadline(deadline)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from corridor.exceptions import InvalidOptionError
+from corridor.limits import check_draws, check_seed
 from corridor.model.network import Disruption, Link, Network
 from corridor.routing.result import Leg, Route
 
@@ -143,10 +144,10 @@ def simulate(
     """
     from corridor.routing.compile import HORIZON_HOURS, compile_network
 
+    check_draws(draws)
+    check_seed(seed)
     if draws < 1:
         raise InvalidOptionError("draws must be at least 1")
-    if seed is not None and not 0 <= seed < 2**63:
-        raise InvalidOptionError("seed must be a whole number from 0 to 2^63 - 1")
     rng = np.random.default_rng(seed)
     cn = compile_network(network)
     base = route.depart.replace(minute=0, second=0, microsecond=0)

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from corridor import limits
+
 __all__ = [
     "AlternativesResponse",
     "AnalysisIn",
@@ -44,9 +46,9 @@ SCENARIO_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 """Names of library and saved scenarios: lowercase letters, digits, ``-`` and ``_``; never a
 file path."""
 
-YEAR_MIN, YEAR_MAX = 2000, 2100
-"""Departures, deadlines and calendar years the API accepts (the engine's calendars run
-two years past the departure)."""
+YEAR_MIN, YEAR_MAX = limits.YEAR_MIN, limits.YEAR_MAX
+"""Departures, deadlines and calendar years the API accepts: those of the library and the
+command line (:mod:`corridor.limits`)."""
 
 _ISO_YEAR = re.compile(r"^\s*(\d{4})-")
 
@@ -88,7 +90,7 @@ class _Trip(_Request):
     optimize: str = Field("generalized", max_length=40,
                           description="`generalized`, `time`, `cost`, `distance`, `risk` or "
                                       "`p90` (alias `reliable`).")
-    seed: int = Field(0, ge=0, le=2**32 - 1,
+    seed: int = Field(0, ge=0, le=limits.MAX_SEED,
                       description="Seed of the Monte Carlo draws (results are reproducible).")
 
 
@@ -121,7 +123,7 @@ class RouteRequest(_Filters, _Departure, _Trip):
 
     risk_aversion: float = Field(1.0, ge=0, le=100, allow_inf_nan=False,
                                  description="Weight of country risk in generalized cost.")
-    draws: int = Field(10_000, ge=0,
+    draws: int = Field(10_000, ge=0, le=limits.MAX_DRAWS,
                        description="Monte Carlo draws for P10/P50/P90 (0 skips); bounded by "
                                    "the server's `max_draws`.")
     deadline: DateText | None = Field(
@@ -144,7 +146,8 @@ class CalendarRequest(_Filters, _Trip):
     year: int = Field(2026, ge=YEAR_MIN, le=YEAR_MAX)
     step: Literal["month", "week"] = Field(
         "month", description="`month`: the 1st and 15th of each month; `week`: every Monday.")
-    draws: int = Field(2000, ge=0, description="Monte Carlo draws per departure.")
+    draws: int = Field(2000, ge=0, le=limits.MAX_DRAWS,
+                       description="Monte Carlo draws per departure.")
 
 
 class CompareRequest(_Departure, _Trip):
@@ -165,7 +168,8 @@ class CompareRequest(_Departure, _Trip):
         description="Each a library scenario name, a saved scenario name, or an inline "
                     "scenario object (the YAML schema of the library, as JSON).")
     combined: bool = Field(False, description="Also apply all scenarios together, in order.")
-    draws: int = Field(10_000, ge=0, description="Monte Carlo draws (0 skips).")
+    draws: int = Field(10_000, ge=0, le=limits.MAX_DRAWS,
+                       description="Monte Carlo draws (0 skips).")
 
 
 class PairIn(_Request):

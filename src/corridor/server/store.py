@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -130,6 +131,23 @@ def open_store(db: str | Path) -> Store:
                          "path or ':memory:') and PostgreSQL (a postgresql:// URL) are "
                          "supported")
     return SQLiteStore(text)
+
+
+def _check_sqlite_path(path: Path) -> None:
+    """A clear error for an SQLite store that cannot be one: a folder, a file in a folder
+    that does not exist, a file that cannot be read or written."""
+    if path.is_dir():
+        raise StoreConnectionError(f"the scenario store {path} is a folder; give a file in "
+                                   f"it, such as {path / 'corridor.sqlite3'}")
+    if not path.parent.is_dir():
+        raise StoreConnectionError(f"the folder of the scenario store, {path.parent}, does "
+                                   "not exist; create it first or give another path")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise StoreConnectionError(f"the scenario store {path} cannot be read and written "
+                                   "by this user; change its permissions or give another file")
+    if not path.exists() and not os.access(path.parent, os.W_OK):
+        raise StoreConnectionError(f"cannot create the scenario store {path}: its folder "
+                                   "is not writable")
 
 
 _SCENARIO_COLUMNS = "name, title, description, digest, body, created_at, updated_at"
@@ -288,10 +306,20 @@ class SQLiteStore(_SqlStore):
     def __init__(self, path: str, *, timeout_s: float = 10.0) -> None:
         self.path = path
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _check_sqlite_path(Path(path))
         # isolation_level=None: no implicit transactions; each write opens its own.
-        self._conn = sqlite3.connect(path, timeout=timeout_s, isolation_level=None,
-                                     check_same_thread=False)
+        try:
+            self._conn = sqlite3.connect(path, timeout=timeout_s, isolation_level=None,
+                                         check_same_thread=False)
+            problems = [row[0] for row in self._conn.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as error:
+            raise StoreConnectionError(
+                f"the scenario store {path} cannot be opened as an SQLite database "
+                f"({error}); give another file, or move this one away") from None
+        if problems != ["ok"]:
+            raise StoreConnectionError(
+                f"the scenario store {path} is damaged ({'; '.join(problems[:3])}); restore "
+                "it from a backup or give another file")
         self._lock = threading.Lock()
         self.journal_mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         self._conn.execute("PRAGMA synchronous=FULL")  # fsync on every commit
