@@ -173,3 +173,63 @@ def test_the_api_and_the_library_take_the_same_years():
                                        "depart": after, "draws": 0}).status_code == 422
     with pytest.raises(corridor.InvalidOptionError, match="out of range"):
         corridor.plan_route("Karachi", "Kabul", depart=after, draws=0)
+
+
+# ---------------------------------------------------------------- the API's small print
+
+
+@pytest.fixture
+def api():
+    from fastapi.testclient import TestClient
+
+    from corridor.server import create_app
+
+    return TestClient(create_app(db=":memory:"))
+
+
+def test_a_boolean_is_not_a_number_of_draws(api):
+    answer = api.post("/route", json={"origin": "Karachi", "destination": "Kabul",
+                                      "draws": False})
+    assert answer.status_code == 422 and "draws" in answer.text
+
+
+def test_405_lists_every_method_of_the_path(api):
+    answer = api.post("/scenarios/anything", json={})
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "DELETE, GET, PUT"
+    assert "use DELETE, GET, PUT" in answer.json()["message"]
+
+
+def test_the_api_docs_are_served_offline(api):
+    page = api.get("/docs")
+    assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    assert api.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert "see /docs" in api.get("/no-such-thing").json()["message"]
+
+
+def test_the_401_of_analyses_names_analyses():
+    from fastapi.testclient import TestClient
+
+    from corridor.server import create_app
+
+    client = TestClient(create_app(db=":memory:", token="secret"))
+    answer = client.put("/analyses/a", json={"kind": "route", "title": "t", "request": {}})
+    assert answer.status_code == 401 and "saving or deleting analyses" in answer.text
+
+
+def test_without_a_token_writes_come_only_to_loopback_names():
+    from fastapi.testclient import TestClient
+
+    from corridor.server import create_app
+
+    app = create_app(db=":memory:", write_hosts=("localhost", "127.0.0.1", "::1"))
+    body = {"name": "x", "title": "x", "sources": ["cpmm_pak_2023"],
+            "modifications": [{"type": "crossing_time", "crossings": ["Torkham"],
+                               "dwell_h": 12}]}
+    local = TestClient(app, base_url="http://127.0.0.1:8000")
+    assert local.put("/scenarios/x", json=body).status_code == 201
+    rebound = TestClient(app, base_url="http://attacker.example:8000")
+    refused = rebound.put("/scenarios/x", json=body)
+    assert refused.status_code == 403 and "--allow-host" in refused.json()["message"]
+    assert rebound.get("/scenarios/x").status_code == 200  # reads stay open

@@ -416,3 +416,25 @@ def test_analyses_persist_across_apps(pg_url, tiny_dir):
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT name, kind FROM corridor_analyses").fetchall() == [
             ("a1", "route")]
+
+
+def test_a_database_gone_while_serving_is_503_not_500(tiny_dir):
+    server = Cluster()
+    running = True
+    try:
+        url = server.createdb("gone")
+        client = TestClient(create_app(network_dir=tiny_dir, db=url),
+                            raise_server_exceptions=False)
+        assert client.get("/scenarios").status_code == 200
+        server.stop()
+        running = False
+        answer = client.get("/scenarios")
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["error"] == "store_unavailable"
+        assert answer.headers["retry-after"] == "5"
+        assert client.post("/route", json={"origin": "Alpha", "destination": "Gamma",
+                                           "depart": "2026-07-15", "draws": 0}
+                           ).status_code == 200  # routing does not need the store
+    finally:
+        if running:
+            server.stop()

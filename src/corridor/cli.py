@@ -386,13 +386,16 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
                    "postgresql://user@host/dbname URL.")
 @click.option("--token", default=None, envvar="CORRIDOR_TOKEN", metavar="TOKEN",
               help="Bearer token required to save or delete scenarios (or $CORRIDOR_TOKEN).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Without --token, a host name (besides localhost, 127.0.0.1, ::1 and "
+                   "--host) that writes may be addressed to; repeat for several.")
 @click.option("--cache-mb", default=None, type=click.FloatRange(min=1), metavar="MB",
               help="Memory for compiled networks (one per scenario in use), least recently "
                    "used dropped first [default: 512, or $CORRIDOR_CACHE_MB].")
 @network_option
 @_friendly
-def serve(host: str, port: int, db: str, token: str | None, cache_mb: float | None,
-          network_path: str | None) -> None:
+def serve(host: str, port: int, db: str, token: str | None, allow_hosts: tuple[str, ...],
+          cache_mb: float | None, network_path: str | None) -> None:
     """Serve corridor over HTTP: a JSON API (schema at /openapi.json) and a web map at /.
 
     Needs the server extra: pip install 'corridor[server]'.
@@ -409,7 +412,8 @@ def serve(host: str, port: int, db: str, token: str | None, cache_mb: float | No
 
         cache_limit(cache_mb)
     try:
-        app = create_app(network_dir=network_path, db=db, token=token or None)
+        app = create_app(network_dir=network_path, db=db, token=token or None,
+                         write_hosts=("localhost", "127.0.0.1", "::1", host, *allow_hosts))
     except ValueError as error:  # an unsupported or unreachable database
         if isinstance(error, CorridorError):
             raise

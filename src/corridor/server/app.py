@@ -6,14 +6,18 @@ scenario store, limits and token, which is what tests and ``corridor serve`` nee
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from corridor.server.config import Limits, ServerState
-from corridor.server.errors import BodyLimitMiddleware, install_error_handlers
+from corridor.server.errors import (
+    BodyLimitMiddleware,
+    WriteHostMiddleware,
+    install_error_handlers,
+)
 
 __all__ = ["create_app"]
 
@@ -45,6 +49,7 @@ def create_app(
     db: str | Path = "corridor.sqlite3",
     token: str | None = None,
     limits: Limits | None = None,
+    write_hosts: Sequence[str] | None = None,
 ) -> FastAPI:
     """A FastAPI application serving corridor over HTTP.
 
@@ -61,6 +66,11 @@ def create_app(
         reads stay open. ``None`` (or empty) leaves writes open too.
     limits
         Bounds on requests (:class:`~corridor.server.Limits`); default ``Limits()``.
+    write_hosts
+        Without a ``token``, the host names (``Host`` header, port aside) a write may come
+        to: a page elsewhere that a browser was tricked into sending here under another
+        name (DNS rebinding) gets 403. ``corridor serve`` passes the loopback names and
+        ``--allow-host``; ``None`` checks nothing (a library caller decides).
 
     Raises
     ------
@@ -103,13 +113,15 @@ def create_app(
         state.store.close()
         opened[0] = False
 
-    # FastAPI's /docs and /redoc pages load their scripts from a CDN; corridor must work
-    # offline, so they are off. The schema is at /openapi.json.
+    # FastAPI's own /docs and /redoc pages load their scripts from a CDN; corridor works
+    # offline and serves /docs from the swagger-ui-bundle package (_mount_api_docs).
     app = FastAPI(title="corridor", version=__version__, description=DESCRIPTION,
                   openapi_tags=TAGS, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.corridor = state
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
+    if not token and write_hosts is not None:
+        app.add_middleware(WriteHostMiddleware, hosts=tuple(write_hosts))
     errors = {400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
               413: {"model": ErrorResponse, "description": "The body is too large."},
               422: {"model": ErrorResponse, "description": "The request is invalid; "
@@ -118,7 +130,26 @@ def create_app(
     for router in (queries.router, scenarios.router, analyses.router, meta.router):
         app.include_router(router, responses=errors)
     _mount_web_map(app)
+    _mount_api_docs(app)
     return app
+
+
+def _mount_api_docs(app: FastAPI) -> None:
+    """``GET /docs``: the interactive API documentation (Swagger UI), served from the
+    assets the ``swagger-ui-bundle`` package installs; nothing comes from a CDN."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="corridor API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
 STATIC_DIR = Path(__file__).parent / "static"

@@ -3,7 +3,7 @@
 import hmac
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from corridor.server.config import ServerState, get_state
@@ -19,6 +19,7 @@ _bearer = HTTPBearer(
 
 
 def require_writer(
+    request: Request,
     state: Annotated[ServerState, Depends(get_state)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
@@ -30,8 +31,9 @@ def require_writer(
     if state.token is None:
         return
     if credentials is None:
+        what = "analyses" if request.url.path.startswith("/analyses") else "scenarios"
         raise ApiError(401, "unauthorized",
-                       "saving or deleting scenarios needs the header "
+                       f"saving or deleting {what} needs the header "
                        "'Authorization: Bearer <token>'",
                        headers={"WWW-Authenticate": "Bearer"})
     if not hmac.compare_digest(credentials.credentials.encode(), state.token.encode()):

@@ -14,6 +14,7 @@ other CorridorError                    422     ``invalid_request``
 request validation (pydantic)          422     ``invalid_request`` (with ``problems``)
 ApiError (auth, conflicts, 404s)       its own its own
 a body over ``Limits.max_body_bytes``  413     ``body_too_large``
+the scenario store unreachable         503     ``store_unavailable`` (``Retry-After``)
 anything else                          500     ``internal_error`` (no traceback)
 ====================================  ======  =====================
 
@@ -124,13 +125,51 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
     code = _HTTP_CODES.get(error.status_code, "http_error")
     message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
     if error.status_code == 404 and message == "Not Found":
-        message = f"no such endpoint: {request.method} {request.url.path}; see /docs"
-    elif error.status_code == 405:
-        message = f"{request.method} is not allowed on {request.url.path}"
-    return _json(error.status_code, error_body(code, message), getattr(error, "headers", None))
+        message = (f"no such endpoint: {request.method} {request.url.path}; see /docs (or "
+                   "the schema at /openapi.json)")
+    headers = getattr(error, "headers", None)
+    if error.status_code == 405:
+        allowed = _methods_of(request)
+        message = (f"{request.method} is not allowed on {request.url.path}"
+                   + (f"; use {', '.join(allowed)}" if allowed else ""))
+        if allowed:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+    return _json(error.status_code, error_body(code, message), headers)
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Every method the API answers on the request's path, from its OpenAPI schema (a path
+    such as ``/scenarios/{name}`` has one route per method)."""
+    import re
+
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            methods |= {m.upper() for m in operations if m.lower() in (
+                "get", "put", "post", "delete", "patch", "head", "options")}
+    return sorted(methods)
+
+
+def _store_down(error: Exception) -> bool:
+    """The scenario store's database went away (PostgreSQL stopped, the network cut)."""
+    from corridor.server.store import StoreConnectionError
+
+    if isinstance(error, StoreConnectionError):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg comes with the server extra
+        return False
+    return isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError))
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    if _store_down(error):
+        return _json(503, error_body("store_unavailable",
+                                     "the scenario store cannot be reached just now; try "
+                                     "again shortly (routes that name no saved scenario "
+                                     "still work)"), {"Retry-After": "5"})
     # The server logs the traceback (Starlette re-raises after this response is sent);
     # the client gets no internals.
     return _json(500, error_body("internal_error",
@@ -201,4 +240,37 @@ class BodyLimitMiddleware:
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class WriteHostMiddleware:
+    """Refuse writes (any method but GET, HEAD and OPTIONS) whose ``Host`` header, port
+    aside, is not one of ``hosts``, with 403: without a token, a web page elsewhere must not
+    write through a browser that DNS rebinding points here under its own name."""
+
+    def __init__(self, app: ASGIApp, hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.hosts = {h.lower().strip("[]") for h in hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        host = ""
+        for name, value in scope.get("headers", ()):
+            if name == b"host":
+                host = value.decode("latin-1").strip().lower()
+        bare = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0] \
+            if host.count(":") == 1 else host
+        if bare in self.hosts:
+            await self.app(scope, receive, send)
+            return
+        body = json.dumps(error_body(
+            "forbidden",
+            f"writes to host {host or '(none)'!r} are refused: without a token this server "
+            f"takes writes only for {', '.join(sorted(self.hosts))} (start it with --token, "
+            "or add the name with --allow-host)")).encode()
+        await send({"type": "http.response.start", "status": 403,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

@@ -90,7 +90,7 @@ class _Trip(_Request):
     optimize: str = Field("generalized", max_length=40,
                           description="`generalized`, `time`, `cost`, `distance`, `risk` or "
                                       "`p90` (alias `reliable`).")
-    seed: int = Field(0, ge=0, le=limits.MAX_SEED,
+    seed: int = Field(0, strict=True, ge=0, le=limits.MAX_SEED,
                       description="Seed of the Monte Carlo draws (results are reproducible).")
 
 
@@ -123,7 +123,7 @@ class RouteRequest(_Filters, _Departure, _Trip):
 
     risk_aversion: float = Field(1.0, ge=0, le=100, allow_inf_nan=False,
                                  description="Weight of country risk in generalized cost.")
-    draws: int = Field(10_000, ge=0, le=limits.MAX_DRAWS,
+    draws: int = Field(10_000, strict=True, ge=0, le=limits.MAX_DRAWS,
                        description="Monte Carlo draws for P10/P50/P90 (0 skips); bounded by "
                                    "the server's `max_draws`.")
     deadline: DateText | None = Field(
@@ -131,8 +131,9 @@ class RouteRequest(_Filters, _Departure, _Trip):
                     "probability to `reliability`.")
     alternatives: bool = Field(False, description="Return the Pareto-optimal options on time, "
                                                   "money and risk, one per corridor.")
-    max_labels: int = Field(24, ge=1, description="With `alternatives`: labels kept per "
-                                                  "search state (bounded by `max_labels`).")
+    max_labels: int = Field(24, strict=True, ge=1,
+                            description="With `alternatives`: labels kept per search state "
+                                        "(bounded by `max_labels`).")
 
 
 class CalendarRequest(_Filters, _Trip):
@@ -143,10 +144,10 @@ class CalendarRequest(_Filters, _Trip):
          "step": "month", "draws": 500},
     ]})
 
-    year: int = Field(2026, ge=YEAR_MIN, le=YEAR_MAX)
+    year: int = Field(2026, strict=True, ge=YEAR_MIN, le=YEAR_MAX)
     step: Literal["month", "week"] = Field(
         "month", description="`month`: the 1st and 15th of each month; `week`: every Monday.")
-    draws: int = Field(2000, ge=0, le=limits.MAX_DRAWS,
+    draws: int = Field(2000, strict=True, ge=0, le=limits.MAX_DRAWS,
                        description="Monte Carlo draws per departure.")
 
 
@@ -168,7 +169,7 @@ class CompareRequest(_Departure, _Trip):
         description="Each a library scenario name, a saved scenario name, or an inline "
                     "scenario object (the YAML schema of the library, as JSON).")
     combined: bool = Field(False, description="Also apply all scenarios together, in order.")
-    draws: int = Field(10_000, ge=0, le=limits.MAX_DRAWS,
+    draws: int = Field(10_000, strict=True, ge=0, le=limits.MAX_DRAWS,
                        description="Monte Carlo draws (0 skips).")
 
 
@@ -198,7 +199,7 @@ class CriticalRequest(_Request):
     optimize: str = Field("generalized", max_length=40,
                           description="What a closure is measured in: `generalized`, `time`, "
                                       "`cost`, `distance` or `risk`.")
-    top: int = Field(10, ge=1, le=200, description="How many items to return.")
+    top: int = Field(10, strict=True, ge=1, le=200, description="How many items to return.")
     kinds: list[Literal["crossing", "link"]] = Field(
         ["crossing", "link"], min_length=1, max_length=2, description="What to close.")
 
