@@ -233,3 +233,134 @@ def test_without_a_token_writes_come_only_to_loopback_names():
     refused = rebound.put("/scenarios/x", json=body)
     assert refused.status_code == 403 and "--allow-host" in refused.json()["message"]
     assert rebound.get("/scenarios/x").status_code == 200  # reads stay open
+
+
+# ---------------------------------------------------------------- CPU: budgets, deadline
+
+
+def _client(**limits):
+    from fastapi.testclient import TestClient
+
+    from corridor.server import Limits, create_app
+
+    return TestClient(create_app(db=":memory:", limits=Limits(**limits)))
+
+
+def test_work_budgets_are_422_naming_the_limit():
+    client = _client(max_vias=2, max_calendar_cells=1000, max_selectors=3)
+    trip = {"origin": "Karachi", "destination": "Almaty", "depart": "2026-07-15", "draws": 0}
+    answer = client.post("/route", json={**trip, "via": ["Kabul", "Termez", "Tashkent"]})
+    assert answer.status_code == 422 and "max_vias" in answer.json()["message"]
+    answer = client.post("/calendar", json={"origin": "Karachi", "destination": "Kabul",
+                                            "draws": 100, "step": "month"})
+    assert answer.status_code == 422 and "max_calendar_cells" in answer.json()["message"]
+    scenario = {"name": "s", "title": "s", "sources": ["cpmm_pak_2023"], "modifications": [
+        {"type": "close", "crossings": ["Torkham", "Chaman", "Ghulam Khan", "Kharlachi"]}]}
+    answer = client.post("/compare", json={**trip, "scenarios": [scenario]})
+    assert answer.status_code == 422 and "max_selectors" in answer.json()["message"]
+    described = client.get("/openapi.json").json()["info"]["description"]
+    assert "at most 2 vias" in described and "1,000" in described
+
+
+def test_a_heavy_request_stops_at_its_deadline():
+    client = _client(deadline_s=1)
+    started = __import__("time").monotonic()
+    answer = client.post("/calendar", json={"origin": "Karachi", "destination": "Almaty",
+                                            "draws": 2000, "step": "week"})
+    elapsed = __import__("time").monotonic() - started
+    assert answer.status_code == 503, answer.text[:200]
+    assert answer.json()["error"] == "deadline_exceeded" and "Retry-After" in answer.headers
+    assert elapsed < 10  # stopped between departures, not after the 52 of them
+
+
+def test_health_answers_and_extra_heavy_work_is_turned_away_while_heavy_work_runs():
+    import threading
+    import time
+
+    client = _client(heavy_slots=1, deadline_s=60)
+    heavy = {"origin": "Karachi", "destination": "Almaty", "draws": 2000, "step": "week"}
+    done = []
+    worker = threading.Thread(target=lambda: done.append(client.post("/calendar", json=heavy)))
+    worker.start()
+    time.sleep(1.0)  # the calendar is running in the only heavy slot
+    assert worker.is_alive()
+    started = time.monotonic()
+    assert client.get("/health").status_code == 200
+    assert time.monotonic() - started < 2.0
+    cheap = client.post("/route", json={"origin": "Lahore", "destination": "Islamabad",
+                                        "depart": "2026-07-15", "draws": 0})
+    assert cheap.status_code == 200
+    busy = client.post("/compare", json={"origin": "Karachi", "destination": "Kabul",
+                                         "depart": "2026-07-15", "draws": 0,
+                                         "scenarios": ["afghanistan-closed"]})
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "5"
+    assert busy.json()["error"] == "busy"
+    worker.join(120)
+    assert done and done[0].status_code == 200
+
+
+def test_the_deadline_module_does_nothing_outside_a_limit():
+    from corridor import deadline
+
+    deadline.check()  # no limit set: library calls are never stopped
+    cancel = __import__("threading").Event()
+    with deadline.limit(60, cancel):
+        deadline.check()
+        cancel.set()
+        with pytest.raises(deadline.Stopped, match="cancelled"):
+            deadline.check()
+
+
+def test_work_its_client_abandoned_stops_and_frees_its_slot():
+    """Under uvicorn: a client asks for a year of weekly departures (the most reliable
+    route, 20,000 draws each) and hangs up after half a second; the calendar stops and its
+    only heavy slot is free again in less than half the time the whole year takes."""
+    import json
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from corridor.server import Limits, create_app
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    request = {"origin": "Karachi", "destination": "Almaty", "draws": 20_000, "step": "week",
+               "optimize": "p90"}
+    started = time.monotonic()
+    corridor.calendar(**{k: v for k, v in request.items()})
+    whole = time.monotonic() - started
+    app = create_app(db=":memory:", limits=Limits(heavy_slots=1, deadline_s=120,
+                                                  max_calendar_cells=2_000_000))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        body = json.dumps(request).encode()
+        client = socket.create_connection(("127.0.0.1", port))
+        client.sendall(b"POST /calendar HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       b"Content-Type: application/json\r\nContent-Length: "
+                       + str(len(body)).encode() + b"\r\n\r\n" + body)
+        time.sleep(0.5)
+        client.close()  # gone
+        started = time.monotonic()
+        answer = None
+        while time.monotonic() - started < whole / 2:
+            answer = httpx.post(f"http://127.0.0.1:{port}/compare", timeout=60, json={
+                "origin": "Lahore", "destination": "Islamabad", "depart": "2026-07-15",
+                "draws": 0, "scenarios": ["afghanistan-closed"]})
+            if answer.status_code != 503:
+                break
+            time.sleep(0.25)
+        assert answer is not None and answer.status_code == 200, answer.text[:200]
+        assert time.monotonic() - started < whole / 2
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

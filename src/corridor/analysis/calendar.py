@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from corridor.deadline import check as check_deadline
 from corridor.limits import check_year
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def calendar(
     network = network if network is not None else load_network()
     entries = []
     for when in departures(year, step):
+        check_deadline()  # stop between departures when the caller's time is up
         route = plan_route(origin, destination, depart=when, cargo=cargo, optimize=optimize,
                            via=via, avoid=avoid, modes=modes, network=network, draws=draws,
                            seed=seed)

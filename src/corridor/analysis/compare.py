@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corridor.deadline import check as check_deadline
+
 if TYPE_CHECKING:
     from corridor.analysis.trade import Baseline, TradeImpact
     from corridor.model.network import Network
@@ -150,6 +152,7 @@ def compare(
         groups.append(list(loaded))
     trade_base = _trade_baseline(baseline.route)
     for group in groups:
+        check_deadline()  # stop between cases when the caller's time is up
         net = apply_scenarios(base_net, group)
         case = run(net, " + ".join(s.name for s in group),
                    " + ".join(s.title for s in group), baseline.route)

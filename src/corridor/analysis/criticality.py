@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from corridor.deadline import check as check_deadline
 from corridor.exceptions import (
     InvalidOptionError,
     NoRouteError,
@@ -601,6 +602,7 @@ def criticality(
     outcomes: dict[_Candidate, tuple[float, float, tuple[tuple[int, Any], ...]]] = {}
     closed_reqs: dict[_Candidate, dict[int, tuple[_Request, Any, Any]]] = {}
     for item, used_by in users.items():
+        check_deadline()  # stop between closures when the caller's time is up
         closed_net, closed_cn = _close(base, cn, item)
         found_by_pair: dict[int, tuple[_Request, Any, Any]] = {}
         score = cut = 0.0

@@ -6,6 +6,7 @@ scenario store, limits and token, which is what tests and ``corridor serve`` nee
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -100,7 +101,8 @@ def create_app(
     network = load_network(network_dir)
     store = open_store(db)
     state = ServerState(network=network, store=store, limits=limits, token=token or None,
-                        library={s.name: s for s in list_scenarios()})
+                        library={s.name: s for s in list_scenarios()},
+                        heavy=threading.BoundedSemaphore(limits.heavy_slots))
 
     opened = [True]  # the store opened above is live until the first shutdown
 
@@ -115,7 +117,10 @@ def create_app(
 
     # FastAPI's own /docs and /redoc pages load their scripts from a CDN; corridor works
     # offline and serves /docs from the swagger-ui-bundle package (_mount_api_docs).
-    app = FastAPI(title="corridor", version=__version__, description=DESCRIPTION,
+    description = (f"{DESCRIPTION}\n\n**Limits of this server**: {limits.describe()}; "
+                   "past them a request gets 422 (or 503 for the heavy slots and the "
+                   "deadline), naming the limit.")
+    app = FastAPI(title="corridor", version=__version__, description=description,
                   openapi_tags=TAGS, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.corridor = state
     install_error_handlers(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,11 @@ class Limits:
     max_places: int = 50
     max_saved_scenarios: int = 1000
     max_saved_analyses: int = 1000
+    max_vias: int = 8
+    max_selectors: int = 200
+    max_calendar_cells: int = 500_000
+    heavy_slots: int = 2
+    deadline_s: int = 30
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -68,6 +74,16 @@ class Limits:
 
     def to_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """The limits in one sentence, for the API's documentation."""
+        return (f"at most {self.max_vias} vias a request; {self.max_scenarios} scenarios of "
+                f"at most {self.max_selectors} named crossings, links, places and countries "
+                f"in all a compare; departures × draws of a calendar at most "
+                f"{self.max_calendar_cells:,}; {self.max_draws:,} draws; {self.max_pairs} "
+                f"pairs a critical request; heavy requests (calendar, compare, critical, "
+                f"alternatives) {self.heavy_slots} at a time (503 with Retry-After past "
+                f"that) and stopped after {self.deadline_s} s (503)")
 
 
 @dataclass
@@ -80,6 +96,7 @@ class ServerState:
     token: str | None
     library: dict[str, ScenarioInfo]  # the scenario library, by name
     cache: dict[str, Any] = field(default_factory=dict)  # derived, immutable answers
+    heavy: threading.BoundedSemaphore | None = None  # slots for heavy requests
 
 
 def get_state(request: Request) -> ServerState:

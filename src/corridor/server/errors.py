@@ -15,6 +15,7 @@ request validation (pydantic)          422     ``invalid_request`` (with ``probl
 ApiError (auth, conflicts, 404s)       its own its own
 a body over ``Limits.max_body_bytes``  413     ``body_too_large``
 the scenario store unreachable         503     ``store_unavailable`` (``Retry-After``)
+heavy slots full; Stopped (deadline)   503     ``busy``; ``deadline_exceeded``
 anything else                          500     ``internal_error`` (no traceback)
 ====================================  ======  =====================
 
@@ -33,6 +34,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from corridor.deadline import Stopped
 from corridor.exceptions import (
     AmbiguousPlaceError,
     CorridorError,
@@ -94,6 +96,9 @@ async def _corridor_error(request: Request, error: CorridorError) -> JSONRespons
         return _json(404, error_body("unknown_scenario" if scenario else "unknown_place",
                                      message, name=error.name, what=error.what,
                                      suggestions=list(error.suggestions)))
+    if isinstance(error, Stopped):
+        return _json(503, error_body("deadline_exceeded" if error.reason == "deadline"
+                                     else "cancelled", str(error)), {"Retry-After": "5"})
     if isinstance(error, ScenarioError):
         return _json(422, error_body("invalid_scenario", str(error),
                                      problems=_problems(error.problems)))

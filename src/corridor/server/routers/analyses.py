@@ -12,7 +12,8 @@ import difflib
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+import anyio
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -193,16 +194,16 @@ def delete_analysis(name: Name, state: State) -> Response:
                422: {"model": ErrorResponse, "description": "As the endpoint of its kind "
                                                             "(a limit exceeded, no route)."}},
 )
-def run_analysis(name: Name, state: State) -> JSONResponse:
+async def run_analysis(name: Name, state: State, request: Request) -> JSONResponse:
     """Run a saved analysis through its endpoint's function, on the network served now,
     and answer exactly what `POST /route` (`/calendar`, `/compare`, `/critical`) answers
-    for its request."""
+    for its request (with the same limits, heavy slots and deadline)."""
     check_name(name)
-    saved = state.store.get_analysis(name)
+    saved = await anyio.to_thread.run_sync(state.store.get_analysis, name)
     if saved is None:
         raise _unknown(state, name)
     kind = KINDS[saved.kind]
-    result = kind.endpoint(_validate(saved.kind, saved.request), state)
+    result = await kind.endpoint(_validate(saved.kind, saved.request), state, request)
     # serialised as FastAPI serialises the endpoint's response model
     value = kind.response.validate_python(result, from_attributes=True)
     return JSONResponse(kind.response.dump_python(value, mode="json", by_alias=True))
