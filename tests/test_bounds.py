@@ -364,3 +364,47 @@ def test_work_its_client_abandoned_stops_and_frees_its_slot():
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def test_slow_clients_are_cut_after_a_few_seconds():
+    """Under uvicorn with corridor's protocol: headers that never finish close the
+    connection after the header deadline; a body that stalls gets 408."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from corridor.server import Limits, create_app
+    from corridor.server.protocol import header_timeout_protocol
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    app = create_app(db=":memory:", limits=Limits(body_timeout_s=1))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
+                                           http=header_timeout_protocol(1.0)))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        half_headers = socket.create_connection(("127.0.0.1", port))
+        half_headers.sendall(b"POST /route HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        half_headers.settimeout(10)
+        started = time.monotonic()
+        assert half_headers.recv(100) == b""  # closed
+        assert time.monotonic() - started < 4
+        half_body = socket.create_connection(("127.0.0.1", port))
+        half_body.sendall(b"POST /route HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                          b"application/json\r\nContent-Length: 100\r\n\r\n{\"orig")
+        half_body.settimeout(10)
+        started = time.monotonic()
+        answer = half_body.recv(300)
+        assert answer.startswith(b"HTTP/1.1 408") and b"body_timeout" in answer
+        assert time.monotonic() - started < 4
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -421,7 +421,11 @@ def serve(host: str, port: int, db: str, token: str | None, allow_hosts: tuple[s
     if not token and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("warning: no --token; anyone who can reach the server may save and "
                    "delete scenarios", err=True)
-    uvicorn.run(app, host=host, port=port)
+    from corridor.server.protocol import header_timeout_protocol
+
+    # a client has 5 s to send its headers and 5 s between parts of its body
+    uvicorn.run(app, host=host, port=port, http=header_timeout_protocol(),
+                timeout_keep_alive=5)
 
 
 @main.command(name="matrix")

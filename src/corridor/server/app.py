@@ -124,7 +124,8 @@ def create_app(
                   openapi_tags=TAGS, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.corridor = state
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes,
+                       timeout_s=limits.body_timeout_s)
     if not token and write_hosts is not None:
         app.add_middleware(WriteHostMiddleware, hosts=tuple(write_hosts))
     errors = {400: {"model": ErrorResponse, "description": "The body is not valid JSON."},

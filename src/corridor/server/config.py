@@ -41,6 +41,21 @@ class Limits:
         Most scenarios the store may hold (1,000); saving a new one past it gets 409.
     max_saved_analyses
         Most named analyses the store may hold (1,000); saving a new one past it gets 409.
+    max_vias
+        Most vias in one request (8); more get 422.
+    max_selectors
+        Most crossings, links, places and countries the inline scenarios of one
+        ``/compare`` name in all (200); more get 422.
+    max_calendar_cells
+        Most departures × draws in one ``/calendar`` (500,000); more get 422.
+    heavy_slots
+        Heavy requests (calendar, compare, critical, alternatives) running at once (2);
+        another gets 503 ``busy`` with ``Retry-After``.
+    deadline_s
+        Seconds a heavy request may run (30); then it stops with 503 ``deadline_exceeded``.
+        It also stops when its client hangs up.
+    body_timeout_s
+        Seconds a request body may stall (5); then 408 and the connection closes.
 
     Examples
     --------
@@ -65,6 +80,7 @@ class Limits:
     max_calendar_cells: int = 500_000
     heavy_slots: int = 2
     deadline_s: int = 30
+    body_timeout_s: int = 5
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

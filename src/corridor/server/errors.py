@@ -24,6 +24,7 @@ places, but the options it sets (avoid, via, cargo, modes, dates) leave no itine
 message says which one removed the last option.
 """
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -195,12 +196,15 @@ class BodyLimitMiddleware:
     """Refuse request bodies over ``max_bytes`` with 413, before the app reads them.
 
     A ``Content-Length`` over the limit is refused at once; a chunked body is counted as it
-    arrives. Bodies under the limit are buffered (they are small) and replayed to the app.
+    arrives. Bodies under the limit are buffered (they are small) and replayed to the app. A
+    body that stalls for ``timeout_s`` between its parts gets 408 and the connection closes
+    (a slow client does not keep a worker).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float = 5.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -214,7 +218,13 @@ class BodyLimitMiddleware:
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.timeout_s)
+            except TimeoutError:
+                await self._refuse(send, 408, "body_timeout",
+                                   f"the request body stalled for more than {self.timeout_s:g} "
+                                   "s; send it whole")
+                return
             if message["type"] != "http.request":  # the client went away
                 return
             chunk = message.get("body", b"")
@@ -238,10 +248,13 @@ class BodyLimitMiddleware:
 
     async def _too_large(self, send: Send) -> None:
         kb = self.max_bytes / 1024
-        body = json.dumps(error_body(
-            "body_too_large",
-            f"the request body is larger than this server accepts ({kb:,.0f} kB)")).encode()
-        await send({"type": "http.response.start", "status": 413,
+        await self._refuse(send, 413, "body_too_large",
+                           f"the request body is larger than this server accepts ({kb:,.0f} "
+                           "kB)")
+
+    async def _refuse(self, send: Send, status: int, code: str, message: str) -> None:
+        body = json.dumps(error_body(code, message)).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
