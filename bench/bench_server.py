@@ -38,11 +38,18 @@ QUERIES = ["kar", "alma-ata", "tashkent", "dushanbe", "khunjerab", "bishk", "pes
 
 SERVER = """
 import sys, uvicorn
-from corridor.server import create_app
+from corridor.server import Limits, create_app
 network = sys.argv[3] or None
-uvicorn.run(create_app(network_dir=network, db=":memory:"), host=sys.argv[1],
+limits = Limits(route_cache=int(sys.argv[4]))
+uvicorn.run(create_app(network_dir=network, db=":memory:", limits=limits), host=sys.argv[1],
             port=int(sys.argv[2]), log_level="warning", access_log=False)
 """
+
+DEFAULT_BODY = {"origin": "Karachi", "destination": "Almaty", "depart": "2026-07-15"}
+"""POST /route's first example in the API schema (10,000 draws by default)."""
+HEAVY = {"origin": "Karachi", "destination": "Almaty", "draws": 2000, "step": "week",
+         "optimize": "p90"}
+"""A heavy request for the mixed load: a year of weekly departures."""
 
 
 def free_port() -> int:
@@ -51,8 +58,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, network: str | None) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, "127.0.0.1", str(port), network or ""])
+def start_server(port: int, network: str | None, route_cache: int = 2048) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, "127.0.0.1", str(port), network or "",
+                             str(route_cache)])
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -86,6 +94,15 @@ def route_request(draws: int) -> Request:
                                            "depart": DEPARTS[(i // len(PAIRS)) % len(DEPARTS)],
                                            "draws": draws, "seed": i})
     return send
+
+
+def default_route(client: httpx.Client, i: int) -> httpx.Response:
+    return client.post("/route", json=DEFAULT_BODY)
+
+
+def mixed_request(client: httpx.Client, i: int) -> httpx.Response:
+    """Cheap requests in turn: the default route, a place search, /health."""
+    return (default_route, places_request, health_request)[i % 3](client, i)
 
 
 def places_request(client: httpx.Client, i: int) -> httpx.Response:
@@ -154,15 +171,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--network", default=None, help="a network folder (default bundled)")
     args = parser.parse_args(argv)
 
+    # POST /route with its default body: without the answer cache (before), then with it
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     print(f"server: uvicorn, 1 worker, {base}; client: {args.threads} httpx threads; "
           f"{os.cpu_count()} CPUs shared by both", flush=True)
+    rows = []
+    proc = start_server(port, args.network, route_cache=0)
+    try:
+        load(base, default_route, args.warmup, args.threads, 60)
+        rows.append(("/route default, no cache", load(base, default_route, args.requests,
+                                                       args.threads, args.budget)))
+    finally:
+        stop_server(proc)
+    proc = start_server(port, args.network)
+    try:
+        load(base, default_route, args.warmup, args.threads, 60)
+        rows.append(("/route default, cached", load(base, default_route, args.requests,
+                                                     args.threads, args.budget)))
+        # cheap requests while a heavy one runs
+        heavy = threading.Thread(target=lambda: httpx.post(f"{base}/calendar", json=HEAVY,
+                                                           timeout=120))
+        heavy.start()
+        time.sleep(0.5)
+        rows.append(("mixed, heavy running", load(base, mixed_request, args.light,
+                                                   args.threads, args.budget)))
+        heavy.join()
+    finally:
+        stop_server(proc)
     proc = start_server(port, args.network)
     try:
         load(base, route_request(args.draws), args.warmup, args.threads, 60)
         load(base, places_request, 50, args.threads, 30)
-        rows = [(f"POST /route draws={args.draws}",
+        rows += [(f"POST /route draws={args.draws}",
                  load(base, route_request(args.draws), args.requests, args.threads,
                       args.budget)),
                 ("GET /places", load(base, places_request, args.light, args.threads,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,9 @@ class Limits:
         It also stops when its client hangs up.
     body_timeout_s
         Seconds a request body may stall (5); then 408 and the connection closes.
+    route_cache
+        Answers of ``POST /route`` kept, by request and network, least recently used
+        dropped first (2,048; 0 keeps none).
 
     Examples
     --------
@@ -81,11 +85,13 @@ class Limits:
     heavy_slots: int = 2
     deadline_s: int = 30
     body_timeout_s: int = 5
+    route_cache: int = 2048
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            least = 0 if f.name == "route_cache" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"Limits.{f.name} must be a positive integer, not {value!r}")
 
     def to_dict(self) -> dict[str, int]:
@@ -113,6 +119,8 @@ class ServerState:
     library: dict[str, ScenarioInfo]  # the scenario library, by name
     cache: dict[str, Any] = field(default_factory=dict)  # derived, immutable answers
     heavy: threading.BoundedSemaphore | None = None  # slots for heavy requests
+    answers: OrderedDict[str, bytes] = field(default_factory=OrderedDict)  # route answers
+    answers_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def get_state(request: Request) -> ServerState:

@@ -204,6 +204,8 @@ async def run_analysis(name: Name, state: State, request: Request) -> JSONRespon
         raise _unknown(state, name)
     kind = KINDS[saved.kind]
     result = await kind.endpoint(_validate(saved.kind, saved.request), state, request)
+    if isinstance(result, Response):  # already serialised as the response model would
+        return result
     # serialised as FastAPI serialises the endpoint's response model
     value = kind.response.validate_python(result, from_attributes=True)
     return JSONResponse(kind.response.dump_python(value, mode="json", by_alias=True))

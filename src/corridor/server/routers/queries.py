@@ -7,12 +7,14 @@ event loop stays free while a search or a Monte Carlo run is working. Heavy requ
 when their client goes away, so that ``/health`` and cheap routes keep answering.
 """
 
+import datetime as dt
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 import corridor
@@ -98,6 +100,34 @@ async def _heavy(request: Request, state: ServerState, work: Callable[[], Any]) 
     return outcome["value"]
 
 
+def _answer_key(body: RouteRequest, state: ServerState) -> str:
+    """A route request normalised, with what else its answer depends on: the network
+    served, and today's date when the request leaves the departure to the server."""
+    request = body.model_dump(mode="json")
+    today = dt.date.today().isoformat() if body.depart is None else ""
+    return orjson.dumps([state.network.content_hash, today, request],
+                        option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _cached_answer(state: ServerState, key: str) -> bytes | None:
+    if not state.limits.route_cache:
+        return None
+    with state.answers_lock:
+        answer = state.answers.get(key)
+        if answer is not None:
+            state.answers.move_to_end(key)
+        return answer
+
+
+def _keep_answer(state: ServerState, key: str, answer: bytes) -> None:
+    if not state.limits.route_cache:
+        return
+    with state.answers_lock:
+        state.answers[key] = answer
+        while len(state.answers) > state.limits.route_cache:
+            state.answers.popitem(last=False)
+
+
 def _selectors(item: Any) -> int:
     """How many names an inline scenario selects (crossings, links, places, countries)."""
     if isinstance(item, dict):
@@ -132,7 +162,7 @@ def places(
 
 @router.post("/route", response_model=RouteResponse | AlternativesResponse,
              summary="Plan a route (or its alternatives)", responses=ERRORS)
-async def route(body: RouteRequest, state: State, request: Request) -> dict[str, Any]:
+async def route(body: RouteRequest, state: State, request: Request) -> Any:
     """The best itinerary as the route JSON contract (`corridor route --json`), or with
     `alternatives: true` the Pareto-optimal options, one per corridor, fastest first, as
     `{"alternatives": [route, ...]}` (`optimize` is then not used). At most `max_vias`
@@ -156,11 +186,21 @@ async def route(body: RouteRequest, state: State, request: Request) -> dict[str,
 
         return await _heavy(request, state, alternatives)
 
-    def one() -> dict[str, Any]:
-        return corridor.plan_route(body.origin, body.destination, optimize=body.optimize,
-                                   deadline=body.deadline, **options).to_dict()
+    key = _answer_key(body, state)
+    cached = _cached_answer(state, key)
+    if cached is not None:
+        return Response(cached, media_type="application/json")
 
-    return await anyio.to_thread.run_sync(one)
+    def one() -> bytes:
+        route = corridor.plan_route(body.origin, body.destination, optimize=body.optimize,
+                                    deadline=body.deadline, **options)
+        # serialised once, as the response model would, and kept for the same request
+        model = RouteResponse.model_validate(route.to_dict())
+        return orjson.dumps(model.model_dump(mode="json", by_alias=True))
+
+    answer = await anyio.to_thread.run_sync(one)
+    _keep_answer(state, key, answer)
+    return Response(answer, media_type="application/json")
 
 
 @router.post("/calendar", response_model=CalendarResponse, responses=ERRORS,
