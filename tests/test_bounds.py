@@ -118,6 +118,8 @@ def test_a_bad_sqlite_store_is_named_at_start(tmp_path, case):
     ["route", "Karachi", "Kabul", "--depart", "2098-01-01"],
     ["report", "Islamabad", "Kashgar", "--scenario", "khunjerab-year-round",
      "--calendar-year", "99999", "--out", "r.html"],
+    ["matrix", "--origins", "places.txt", "--destinations", "places.txt", "--year", "-1",
+     "--out", "m.csv"],
 ])
 def test_out_of_range_numbers_are_messages(args, tmp_path, monkeypatch):
     from click.testing import CliRunner
@@ -125,6 +127,7 @@ def test_out_of_range_numbers_are_messages(args, tmp_path, monkeypatch):
     from corridor.cli import main
 
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "places.txt").write_text("Karachi\nKabul\n")
     out = CliRunner().invoke(main, args)
     assert out.exit_code == 2, out.output
     assert "out of range" in out.output and "Traceback" not in out.output
@@ -413,3 +416,23 @@ def test_slow_clients_are_cut_after_a_few_seconds():
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def test_a_repeated_route_is_answered_from_the_cache_byte_for_byte():
+    from corridor.server.routers import queries
+
+    client = _client()
+    body = {"origin": "Karachi", "destination": "Almaty", "depart": "2026-07-15", "draws": 100}
+    first = client.post("/route", json=body)
+    state = client.app.state.corridor
+    assert first.status_code == 200 and len(state.answers) == 1
+    again = client.post("/route", json={**body})
+    assert again.content == first.content and len(state.answers) == 1
+    other = client.post("/route", json={**body, "seed": 1})
+    assert other.status_code == 200 and len(state.answers) == 2
+    assert first.json()["summary"] == client.post(
+        "/route", json={**body, "optimize": "generalized"}).json()["summary"]
+    no_cache = _client(route_cache=0)
+    assert no_cache.post("/route", json=body).content == first.content
+    assert not no_cache.app.state.corridor.answers
+    assert queries._answer_key  # the key: the network's hash, the request, today if needed
