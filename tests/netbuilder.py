@@ -120,3 +120,17 @@ def tiny(folder: Path, **overrides: list[dict[str, Any]]) -> Path:
     )
     tables.update(overrides)
     return write_network(folder, **tables)
+
+
+def weekday_post(folder: Path) -> Path:
+    """:func:`tiny` with the East post (BBB -> CCC) shut on Saturdays and Sundays."""
+    return tiny(folder, crossings=[
+        crossing("pass", "a_pass", "c_pass", 1, 1, ab_cost_usd=10, ba_cost_usd=10,
+                 calendar_id="winter"),
+        crossing("west", "a_west", "b_west", 5, 5, ab_cost_usd=20, ba_cost_usd=20),
+        crossing("east", "b_east", "c_east", 3, 3, ab_cost_usd=30, ba_cost_usd=30,
+                 calendar_id="weekdays"),
+    ], calendars=[
+        dict(calendar_id="winter", seq=1, action="close", months="12-3", sources="s1"),
+        dict(calendar_id="weekdays", seq=1, action="close", weekdays="Sat;Sun", sources="s1"),
+    ])

@@ -36,6 +36,7 @@ from corridor.routing import kernel
 from corridor.routing.pareto import alternatives
 from corridor.routing.search import search, search_python
 
+import netbuilder
 from netbuilder import crossing, place, road, tiny
 
 SETTINGS = settings(
@@ -512,16 +513,7 @@ def test_alternatives_kernel_matches_python_on_the_region(region, monkeypatch, o
 @pytest.fixture
 def weekday_post(tmp_path):
     """netbuilder.tiny, with the East post (BBB -> CCC) shut on Saturdays and Sundays."""
-    return load_network(tiny(tmp_path / "t", crossings=[
-        crossing("pass", "a_pass", "c_pass", 1, 1, ab_cost_usd=10, ba_cost_usd=10,
-                 calendar_id="winter"),
-        crossing("west", "a_west", "b_west", 5, 5, ab_cost_usd=20, ba_cost_usd=20),
-        crossing("east", "b_east", "c_east", 3, 3, ab_cost_usd=30, ba_cost_usd=30,
-                 calendar_id="weekdays"),
-    ], calendars=[
-        dict(calendar_id="winter", seq=1, action="close", months="12-3", sources="s1"),
-        dict(calendar_id="weekdays", seq=1, action="close", weekdays="Sat;Sun", sources="s1"),
-    ]))
+    return load_network(netbuilder.weekday_post(tmp_path / "t"))
 
 
 @pytest.mark.parametrize(

@@ -139,17 +139,9 @@ def test_the_weekend_is_waited_out_not_looped_away(tmp_path):
     demurrage of waiting); now it waits at the post."""
     from corridor import load_network
 
-    from netbuilder import crossing, tiny
+    from netbuilder import weekday_post
 
-    net = load_network(tiny(tmp_path / "t", crossings=[
-        crossing("pass", "a_pass", "c_pass", 1, 1, calendar_id="winter"),
-        crossing("west", "a_west", "b_west", 5, 5, ab_cost_usd=20, ba_cost_usd=20),
-        crossing("east", "b_east", "c_east", 3, 3, ab_cost_usd=30, ba_cost_usd=30,
-                 calendar_id="weekdays"),
-    ], calendars=[
-        dict(calendar_id="winter", seq=1, action="close", months="12-3", sources="s1"),
-        dict(calendar_id="weekdays", seq=1, action="close", weekdays="Sat;Sun", sources="s1"),
-    ]))
+    net = load_network(weekday_post(tmp_path / "t"))
     for objective in ("cost", "risk", "generalized"):
         route = plan_route("Alpha", "Gamma", depart="2026-07-17T20:00", optimize=objective,
                            avoid=["Pass"], network=net, draws=0)
@@ -257,17 +249,9 @@ def test_a_wait_is_spent_where_it_is_cheapest(tmp_path):
     the same arrival, less risk."""
     from corridor import load_network
 
-    from netbuilder import crossing, tiny
+    from netbuilder import weekday_post
 
-    net = load_network(tiny(tmp_path / "t", crossings=[
-        crossing("pass", "a_pass", "c_pass", 1, 1, calendar_id="winter"),
-        crossing("west", "a_west", "b_west", 5, 5, ab_cost_usd=20, ba_cost_usd=20),
-        crossing("east", "b_east", "c_east", 3, 3, ab_cost_usd=30, ba_cost_usd=30,
-                 calendar_id="weekdays"),
-    ], calendars=[
-        dict(calendar_id="winter", seq=1, action="close", months="12-3", sources="s1"),
-        dict(calendar_id="weekdays", seq=1, action="close", weekdays="Sat;Sun", sources="s1"),
-    ]))
+    net = load_network(weekday_post(tmp_path / "t"))
     options = dict(depart="2026-07-17T20:00", avoid=["Pass"], network=net, draws=0)
     fast = plan_route("Alpha", "Gamma", optimize="time", **options)
     safe = plan_route("Alpha", "Gamma", optimize="risk", **options)
