@@ -436,3 +436,21 @@ def test_a_repeated_route_is_answered_from_the_cache_byte_for_byte():
     assert no_cache.post("/route", json=body).content == first.content
     assert not no_cache.app.state.corridor.answers
     assert queries._answer_key  # the key: the network's hash, the request, today if needed
+
+
+def test_serve_keeps_its_store_in_the_user_data_folder(tmp_path, monkeypatch):
+    import uvicorn
+    from click.testing import CliRunner
+
+    from corridor.cli import main
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(app=app, **kw))
+    out = CliRunner().invoke(main, ["serve", "--port", "8123"])
+    assert out.exit_code == 0, out.output
+    store = tmp_path / "data" / "corridor" / "corridor.sqlite3"
+    assert f"scenario store: {store}" in out.output and store.exists()
+    assert not (tmp_path / "corridor.sqlite3").exists()  # not the current folder
+    assert started["port"] == 8123

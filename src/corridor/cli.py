@@ -381,9 +381,10 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--db", default="corridor.sqlite3", show_default=True, metavar="PATH",
+@click.option("--db", default=None, metavar="PATH",
               help="Saved scenarios: a SQLite file (':memory:' keeps nothing) or a "
-                   "postgresql://user@host/dbname URL.")
+                   "postgresql://user@host/dbname URL [default: corridor.sqlite3 in the "
+                   "user's data folder, e.g. ~/.local/share/corridor].")
 @click.option("--token", default=None, envvar="CORRIDOR_TOKEN", metavar="TOKEN",
               help="Bearer token required to save or delete scenarios (or $CORRIDOR_TOKEN).")
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
@@ -394,7 +395,8 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
                    "used dropped first [default: 512, or $CORRIDOR_CACHE_MB].")
 @network_option
 @_friendly
-def serve(host: str, port: int, db: str, token: str | None, allow_hosts: tuple[str, ...],
+def serve(host: str, port: int, db: str | None, token: str | None,
+          allow_hosts: tuple[str, ...],
           cache_mb: float | None, network_path: str | None) -> None:
     """Serve corridor over HTTP: a JSON API (schema at /openapi.json) and a web map at /.
 
@@ -407,6 +409,13 @@ def serve(host: str, port: int, db: str, token: str | None, allow_hosts: tuple[s
     except ImportError as error:
         raise ImportError(f"`corridor serve` needs the server extra: pip install "
                           f"'corridor[server]' ({error.name} is not installed)") from None
+    if db is None:  # the user's data folder, not wherever the command was run
+        import platformdirs
+
+        folder = platformdirs.user_data_path("corridor")
+        folder.mkdir(parents=True, exist_ok=True)
+        db = str(folder / "corridor.sqlite3")
+    click.echo(f"scenario store: {db}", err=True)
     if cache_mb is not None:
         from corridor.routing.compile import cache_limit
 
