@@ -454,3 +454,19 @@ def test_serve_keeps_its_store_in_the_user_data_folder(tmp_path, monkeypatch):
     assert f"scenario store: {store}" in out.output and store.exists()
     assert not (tmp_path / "corridor.sqlite3").exists()  # not the current folder
     assert started["port"] == 8123
+
+
+def test_calendar_defaults_to_the_twelve_months_from_today():
+    import datetime as dt
+    import json
+
+    from click.testing import CliRunner
+
+    from corridor.cli import main
+
+    out = CliRunner().invoke(main, ["calendar", "Lahore", "Islamabad", "--draws", "0",
+                                    "--json"])
+    assert out.exit_code == 0, out.output
+    days = [dt.date.fromisoformat(d["depart"][:10]) for d in json.loads(out.output)["departures"]]
+    today = dt.date.today()
+    assert len(days) == 24 and today <= days[0] and days[-1] < today.replace(year=today.year + 1)

@@ -40,8 +40,8 @@ def test_khunjerab_winter_is_visible(region):
 def test_torugart_weekends_and_holidays_show(region):
     """Bishkek → Kashgar over Torugart: 550 km (about 14 h by truck) to the pass, which is shut at
     weekends and on Chinese public holidays."""
-    result = calendar("Bishkek", "Kashgar", optimize="time", via=["Torugart"], draws=200,
-                      network=region)
+    result = calendar("Bishkek", "Kashgar", year=2026, optimize="time", via=["Torugart"],
+                      draws=200, network=region)
     wait = {e.depart.date(): e.wait_h for e in result.entries}
     assert wait[dt.date(2026, 6, 15)] == 0  # a Monday: cleared by Thursday
     # a Wednesday: Torugart's 71 h of clearance end on Saturday; held until Monday

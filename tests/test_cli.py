@@ -168,8 +168,8 @@ def test_route_exports(net, tmp_path):
 
 def test_calendar_cli(net, tmp_path):
     table = tmp_path / "cal.csv"
-    out = run(["calendar", "Alpha", "Gamma", "--optimize", "time", "--draws", "100",
-               "--csv", table, "--network", net])
+    out = run(["calendar", "Alpha", "Gamma", "--year", "2026", "--optimize", "time",
+               "--draws", "100", "--csv", table, "--network", net])
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     january = next(line for line in lines if line.startswith("Thu 01 Jan"))

@@ -150,9 +150,11 @@ def format_calendar(result: CalendarResult) -> str:
         f"{'depart':<11} {'time':>7} {'P50':>7} {'P90':>7} {'USD':>8} {'wait':>7}  corridor",
         "-" * 110,
     ]
+    years = {e.depart.year for e in result.entries}
+    when = "%a %d %b" if len(years) <= 1 else "%d %b %Y"  # twelve months from today
     for e in result.entries:
         lines.append(
-            f"{e.depart:%a %d %b} {_hours(e.duration_h):>7} {_hours(e.p50_h):>7} "
+            f"{e.depart.strftime(when):<11} {_hours(e.duration_h):>7} {_hours(e.p50_h):>7} "
             f"{_hours(e.p90_h):>7} {_num(e.cost_usd):>8} "
             f"{_hours(e.wait_h) if e.wait_h else '':>7}  {e.corridor}"
         )

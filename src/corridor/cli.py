@@ -185,7 +185,8 @@ def _write_outputs(routes, net, geojson_path, map_path, csv_path) -> list[str]:
 @main.command(name="calendar")
 @click.argument("origin")
 @click.argument("destination")
-@click.option("--year", default=2026, show_default=True, type=int)
+@click.option("--year", default=None, type=int,
+              help="A calendar year [default: the twelve months from today].")
 @click.option("--step", default="month", show_default=True,
               help="month (departures on the 1st and 15th) or week (every Monday).")
 @click.option("--cargo", default="truck", show_default=True)
@@ -202,11 +203,12 @@ def _write_outputs(routes, net, geojson_path, map_path, csv_path) -> list[str]:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @network_option
 @_friendly
-def calendar_command(origin: str, destination: str, year: int, step: str, cargo: str,
+def calendar_command(origin: str, destination: str, year: int | None, step: str, cargo: str,
                      optimize: str, via: tuple[str, ...], avoid: tuple[str, ...],
                      modes: str | None, draws: int, seed: int, plot_path: str | None,
                      csv_path: str | None, as_json: bool, network_path: str | None) -> None:
-    """Month-by-month (or weekly) best route from ORIGIN to DESTINATION through a year."""
+    """Month-by-month (or weekly) best route from ORIGIN to DESTINATION through a year
+    (by default the twelve months from today)."""
     import json
 
     from corridor.analysis.calendar import calendar

@@ -63,10 +63,11 @@ class CalendarResult:
                  **e.to_dict()} for e in self.entries]
 
 
-def departures(year: int, step: str = "month", *, hour: int = 8) -> list[dt.datetime]:
-    """Departure datetimes through ``year`` (2000-2097, :mod:`corridor.limits`): the 1st and
-    15th of each month (``month``), or
-    every Monday (``week``).
+def departures(year: int | None, step: str = "month", *, hour: int = 8,
+               today: dt.date | None = None) -> list[dt.datetime]:
+    """Departure datetimes through ``year`` (2000-2097, :mod:`corridor.limits`), or with
+    ``year`` None through the twelve months from ``today`` (default: today): the 1st and
+    15th of each month (``month``), or every Monday (``week``).
 
     Examples
     --------
@@ -74,25 +75,41 @@ def departures(year: int, step: str = "month", *, hour: int = 8) -> list[dt.date
     ['01 Jan', '15 Jan', '01 Feb']
     >>> len(departures(2026, "week"))
     52
+    >>> [d.strftime("%d %b %Y") for d in departures(None, today=dt.date(2026, 12, 3))][:3]
+    ['15 Dec 2026', '01 Jan 2027', '15 Jan 2027']
+    >>> len(departures(None, today=dt.date(2026, 12, 3)))
+    24
     """
-    check_year(year)
     from corridor.exceptions import InvalidOptionError
 
+    if step not in ("month", "week"):
+        raise InvalidOptionError(f"unknown step {step!r}; use one of: month, week")
+    if year is None:
+        start = today or dt.date.today()
+        end = start.replace(year=start.year + 1) if not (start.month == 2 and start.day == 29) \
+            else start.replace(year=start.year + 1, day=28)
+        check_year(start.year)
+        if step == "month":
+            days = [dt.date(y, m, d) for y in (start.year, start.year + 1)
+                    for m in range(1, 13) for d in (1, 15)]
+        else:
+            first = start + dt.timedelta(days=(7 - start.weekday()) % 7)  # the next Monday
+            days = [first + dt.timedelta(weeks=w) for w in range(53)]
+        return [dt.datetime.combine(d, dt.time(hour)) for d in days if start <= d < end]
+    check_year(year)
     if step == "month":
         return [dt.datetime(year, m, d, hour) for m in range(1, 13) for d in (1, 15)]
-    if step == "week":
-        first = dt.date(year, 1, 1)
-        first += dt.timedelta(days=(7 - first.weekday()) % 7)  # the first Monday
-        days = [first + dt.timedelta(weeks=w) for w in range(53)]
-        return [dt.datetime.combine(d, dt.time(hour)) for d in days if d.year == year]
-    raise InvalidOptionError(f"unknown step {step!r}; use one of: month, week")
+    first = dt.date(year, 1, 1)
+    first += dt.timedelta(days=(7 - first.weekday()) % 7)  # the first Monday
+    days = [first + dt.timedelta(weeks=w) for w in range(53)]
+    return [dt.datetime.combine(d, dt.time(hour)) for d in days if d.year == year]
 
 
 def calendar(
     origin: str,
     destination: str,
     *,
-    year: int = 2026,
+    year: int | None = None,
     step: str = "month",
     cargo: str = "truck",
     optimize: str = "generalized",
@@ -111,7 +128,8 @@ def calendar(
     Parameters
     ----------
     year, step
-        Departures on the 1st and 15th of each month (``month``) or every Monday (``week``).
+        Departures on the 1st and 15th of each month (``month``) or every Monday (``week``)
+        of ``year``, or with ``year`` None (the default) of the twelve months from today.
     cargo, optimize, via, avoid, modes, network, draws, seed
         As for :func:`corridor.plan_route`.
 
