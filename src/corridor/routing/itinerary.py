@@ -66,6 +66,8 @@ def relocate_waits(req: _Request, found: Found) -> tuple[Found, dict[int, int]]:
     than at a riskier post further on; the hours are the same, so is the arrival). Returns
     the shifted steps and, for each step that now starts with a moved wait, the step whose
     calendar causes it."""
+    if not any(s.enter_h - s.reach_h > 1e-9 for s in found.steps):
+        return found, {}  # nothing to move (most routes): skip the objective arrays
     from corridor.routing.plan import _objective_arrays
 
     _, rate = _objective_arrays(req)
@@ -406,11 +408,10 @@ def corridor_name(network, legs: list[Leg], countries: list[str]) -> str:
     """A plain name for the corridor a route uses, from its transit countries, crossings
     and main mode, e.g. ``'via China: Khunjerab, Torugart (road)'``."""
     crossings: list[str] = []
-    by_id = {c.crossing_id: c.name for c in network.crossings}
     for leg in legs:
-        name = (leg.name if leg.kind == "border"
-                else by_id.get(leg.details.get("crossing_id", ""), "") if leg.kind == "link"
-                else "")
+        through = (network.crossings_by_id.get(leg.details.get("crossing_id", ""))
+                   if leg.kind == "link" else None)
+        name = leg.name if leg.kind == "border" else through.name if through else ""
         if name and name not in crossings:
             crossings.append(name)
     return corridor_label(network, countries, crossings, mode_distances(legs))

@@ -243,8 +243,7 @@ def _edge_mask(req: _Request) -> np.ndarray:
         passenger = cn.passenger
 
         def link_ok(link) -> bool:  # planned links count as open; people or freight only
-            through = link.crossing_id and next(
-                (c for c in network.crossings if c.crossing_id == link.crossing_id), None)
+            through = network.crossings_by_id.get(link.crossing_id)
             return (link.status != "closed" and link.carries(passenger=passenger)
                     and not (through and through.status == "closed"))
 
