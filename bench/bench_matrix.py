@@ -30,15 +30,27 @@ def region_cities(count: int) -> list[str]:
     from corridor.io.gazetteer import _cities, haversine_km
     from corridor.routing.plan import _ACCESS_MAX_KM
 
+    from corridor.exceptions import CorridorError
+    from corridor.io.gazetteer import resolve_name
+
     net = corridor.load_network()
     places = list(net.places.values())
     names: list[str] = []
+    seen: set[str] = set()
     for city in sorted(_cities(frozenset(net.countries)), key=lambda c: (-c.population,
                                                                           c.geonameid)):
         near = any(haversine_km(city.lat, city.lon, p.lat, p.lon) <= _ACCESS_MAX_KM
                    for p in places if p.kind != "border_post")
-        if near and city.name not in names:
-            names.append(city.name)
+        if not near or city.name in names:
+            continue
+        try:  # a name the gazetteer reads as another place, or as several, is left out
+            match = resolve_name(city.name, net, allow=("place", "city"))
+        except CorridorError:
+            continue
+        if match.note or match.id in seen:
+            continue
+        seen.add(match.id)
+        names.append(city.name)
         if len(names) == count:
             break
     return names

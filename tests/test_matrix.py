@@ -12,6 +12,7 @@ import pytest
 
 import corridor
 from corridor.analysis.matrix import (
+    ALL_COLUMNS,
     COLUMNS,
     monthly_departures,
     od_matrix,
@@ -190,33 +191,44 @@ def test_cli_end_to_end(folder, tmp_path):
 
 def test_one_search_per_origin_gives_the_rows_of_one_route_per_pair(monkeypatch):
     """The one-to-all path of od_matrix against plan_route for every pair, on the bundled
-    network, with cities the network reaches, cities too far from it (no access leg) and
-    pairs that no road joins, in winter and summer."""
-    from corridor.analysis import matrix as matrix_module
+    network, every column, for a truck and a traveller, with cities the network reaches,
+    cities too far from it (no access leg) and pairs that no road joins, in winter and
+    summer. The pairwise rows come from each Route's own legs (blocks.route_fields)."""
+    from corridor.analysis import blocks, engines
+    from corridor.routing.bulk import Sweep
 
-    origins = ["Karachi", "Faisalabad", "Tehran", "Osh", "Kokand", "Zahedan"]
+    origins = ["Karachi", "Faisalabad", "Tehran", "Osh", "Kokand", "Zahedan", "Torkham"]
     destinations = ["Almaty", "Kashgar", "Tabriz", "Herat", "Bukhara", "Gwadar", "Khorog",
-                    "Karachi", "Turkmenbashi", "Baku"]
-    departures = ["2026-01-15", "2026-07-15"]
+                    "Karachi", "Turkmenbashi", "Baku", "Urumqi", "Chaman"]
+    options = {"departures": ["2026-01-15", "2026-07-15"], "cargo": ["truck", "passenger"],
+               "columns": ALL_COLUMNS}
     calls = []
-    real = matrix_module._one_to_all
+    real = Sweep.run
 
-    def counting(*args, **kwargs):
-        out = real(*args, **kwargs)
-        calls.append(len(out))
-        return out
+    def counting(self, *args, **kwargs):
+        calls.append(args[1])
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(matrix_module, "_one_to_all", counting)
-    batch = od_matrix(origins, destinations, departures=departures)
-    assert len(calls) == len(origins) * len(departures)  # one search per origin × departure
-    assert sum(calls) == len(batch) - 1 * len(departures)  # all but Karachi → Karachi
-    monkeypatch.setattr(matrix_module, "_one_to_all", lambda *a, **k: {})
-    pairwise = od_matrix(origins, destinations, departures=departures)
-    assert batch == pairwise
+    monkeypatch.setattr(Sweep, "run", counting)
+    batch = od_matrix(origins, destinations, **options)
+    # one search per origin × departure × cargo (and per distinct edge mask within it)
+    assert len(calls) == len(origins) * 2 * 2
+    monkeypatch.setattr(Sweep, "run", real)
+    one_by_one = blocks.task_block
+    monkeypatch.setattr(engines, "task_block",
+                        lambda *args, **kwargs: one_by_one(*args, **kwargs, pairwise=True))
+    pairwise = od_matrix(origins, destinations, **options)
+    assert len(batch) == len(pairwise) == 7 * 12 * 2 * 2
+    for fast, slow in zip(batch, pairwise, strict=True):
+        assert fast == slow
     errors = " ".join(row["error"] for row in batch if row["error"])
     assert "so no access leg can join it" in errors  # both explanations are exercised
     assert "are not connected" in errors
-    assert sum(1 for row in batch if not row["error"]) >= len(batch) // 2
+    routed = [row for row in batch if not row["error"]]
+    assert len(routed) >= len(batch) // 2
+    assert {row["cargo"] for row in routed} == {"truck", "passenger"}
+    assert any(row["path"].count(">") > 5 for row in routed)
+    assert any(row["first_crossing"] != row["last_crossing"] for row in routed)
 
 
 def test_one_to_all_respects_crossings_open_to_bilateral_trade_only():

@@ -434,12 +434,19 @@ def corridor_label(network, countries: list[str], crossings: list[str],
     for c in countries:
         if c not in ends and c not in transit:
             transit.append(c)
+    return corridor_text(network, transit, crossings,
+                         sorted(by_mode, key=lambda m: -by_mode[m]))
+
+
+def corridor_text(network, transit: list[str], crossings: list[str],
+                  modes: list[str]) -> str:
+    """:func:`corridor_label` from transit countries, crossing names and the modes by
+    kilometres (most first)."""
     names = [network.countries[c].name for c in transit if c in network.countries]
-    modes = sorted(by_mode, key=lambda m: -by_mode[m]) or ["road"]
     where = ("via " + ", ".join(names)) if names else "direct"
     if crossings:
         where += ": " + ", ".join(crossings)
-    return f"{where} ({' + '.join(modes)})"
+    return f"{where} ({' + '.join(modes or ['road'])})"
 
 
 def _wait_before_transfer(legs: list[Leg]) -> list[Leg]:

@@ -721,11 +721,16 @@ def _no_access_message(req: _Request, *, origin_ok: bool = False) -> str | None:
         if label == "origin" and origin_ok:
             continue
         if match.city is not None and not _access_options(req, match):
-            return (f"no route from {req.origin.name} to {req.destination.name}: "
-                    f"{match.name} is more than {_ACCESS_MAX_KM:.0f} km from every "
-                    "place of the network, so no access leg can join it; choose a nearer "
-                    f"{label}")
+            return no_access_text(req.origin.name, req.destination.name, match.name, label)
     return None
+
+
+def no_access_text(origin: str, destination: str, far: str, label: str) -> str:
+    """The reason for no route when the ``label`` (origin or destination) city ``far`` is
+    beyond an access leg's reach."""
+    return (f"no route from {origin} to {destination}: {far} is more than "
+            f"{_ACCESS_MAX_KM:.0f} km from every place of the network, so no access leg can "
+            f"join it; choose a nearer {label}")
 
 
 def _used(req: _Request, found: Found) -> dict[str, set[str]]:

@@ -1,0 +1,214 @@
+"""Where an OD matrix's tasks run: in this process, a process pool, or Dask.
+
+A task is one origin and a run of destinations (:func:`corridor.analysis.blocks.task_block`);
+it returns a :class:`~corridor.analysis.blocks.Block`, a few compact arrays. Every engine
+yields the blocks in task order, with a bounded number in flight, so rows stream out in
+order in bounded memory.
+
+* ``inprocess``: one loop here.
+* ``processes``: a :class:`concurrent.futures.ProcessPoolExecutor` whose initializer receives
+  the network folder, the scenarios and the job **once per worker**, and builds the networks
+  there; a task is four integers.
+* ``dask``: :mod:`dask.distributed` (the ``matrix`` extra): a ``LocalCluster`` of ``workers``
+  processes, or an existing cluster at ``scheduler``. The network folder's files (a few
+  hundred kB) and the scenarios travel in a worker plugin, installed once per worker (and on
+  any worker that joins later), which checks the rebuilt network's content hash against the
+  caller's; the job is scattered to every worker once.
+"""
+
+from __future__ import annotations
+
+import collections
+import pickle
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corridor.analysis.blocks import Block, JobSpec, task_block
+from corridor.exceptions import CorridorError
+
+if TYPE_CHECKING:
+    from corridor.model.network import Network
+    from corridor.model.scenario import Scenario
+
+__all__ = ["ENGINES", "run_tasks"]
+
+ENGINES: tuple[str, ...] = ("inprocess", "processes", "dask")
+"""Where :func:`corridor.od_matrix` runs its searches."""
+
+BASELINE = "baseline"
+
+Task = tuple[int, int, int]  # origin, first destination, end of the destination run
+
+# This process's state by job token: {"job", "cases": {case: network}, "sweeps": {...}}.
+_STATE: dict[str, dict[str, Any]] = {}
+
+
+def build_cases(network: Network, scenarios: Sequence[Scenario]) -> dict[str, Network]:
+    """The baseline and each scenario's network, compiled once here."""
+    from corridor.model.scenario import apply_scenarios
+    from corridor.routing.compile import compile_network
+
+    cases = {BASELINE: network}
+    for scenario in scenarios:
+        cases[scenario.name] = apply_scenarios(network, [scenario])
+    for net in cases.values():
+        compile_network(net)  # once here, so that no task pays for it
+    return cases
+
+
+def run_tasks(job: JobSpec, tasks: Iterator[Task], network: Network,
+              scenarios: Sequence[Scenario], engine: str, workers: int,
+              scheduler: Any) -> Iterator[Block]:
+    """The blocks of ``tasks``, in order, computed by ``engine``."""
+    if engine == "inprocess":
+        state = {"job": job, "cases": build_cases(network, scenarios)}
+        for task in tasks:
+            yield task_block(job, *task, state)
+    elif engine == "processes":
+        yield from _run_processes(job, tasks, network, scenarios, workers)
+    else:
+        yield from _run_dask(job, tasks, network, scenarios, workers, scheduler)
+
+
+def _in_order(submit: Any, tasks: Iterator[Task], window: int) -> Iterator[Any]:
+    """Submit tasks with at most ``window`` in flight; yield their results in order."""
+    pending: collections.deque = collections.deque()
+    for task in tasks:
+        pending.append(submit(task))
+        if len(pending) >= window:
+            yield _result(pending.popleft())
+    while pending:
+        yield _result(pending.popleft())
+
+
+def _result(future: Any) -> Any:
+    part = future.result()
+    release = getattr(future, "release", None)  # a Dask future: drop it from the cluster
+    if release is not None:
+        release()
+    return part
+
+
+# --- workers -------------------------------------------------------------------------------
+
+def _install(job: JobSpec | None, token: str, folder: str, scenarios: Sequence[Scenario],
+             content_hash: str) -> None:
+    """Build this worker's networks for ``token`` (once; later calls are free)."""
+    if token in _STATE:
+        if job is not None:
+            _STATE[token]["job"] = job
+        return
+    from corridor.io.folder import load_network
+
+    network = load_network(folder)
+    if network.content_hash != content_hash:
+        raise CorridorError(f"the network at {folder} on this worker differs from the "
+                            "caller's (content hash mismatch)")
+    if len(_STATE) > 4:  # an old matrix's networks: a long-lived worker keeps a few
+        _STATE.pop(next(iter(_STATE)))
+    _STATE[token] = {"job": job, "cases": build_cases(network, scenarios)}
+
+
+def _worker_task(token: str, task: Task) -> Block:
+    state = _STATE.get(token)
+    if state is None or state.get("job") is None:  # pragma: no cover - set-up did not run
+        raise RuntimeError("this worker holds no network for the matrix; was it set up?")
+    return task_block(state["job"], *task, state)
+
+
+def _run_processes(job: JobSpec, tasks: Iterator[Task], network: Network,
+                   scenarios: Sequence[Scenario], workers: int) -> Iterator[Block]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=_install,
+                             initargs=(job, job.token, network.folder, tuple(scenarios),
+                                       network.content_hash)) as pool:
+        yield from _in_order(lambda task: pool.submit(_worker_task, job.token, task), tasks,
+                             4 * workers)
+
+
+def _pack_folder(folder: str) -> dict[str, bytes]:
+    root = Path(folder)
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def _install_packed(token: str, files: dict[str, bytes], scenarios: Sequence[Scenario],
+                    content_hash: str) -> None:
+    """Write a shipped network folder to a temporary folder and build the networks from it."""
+    if token in _STATE:
+        return
+    with tempfile.TemporaryDirectory(prefix="corridor-net-") as temp:
+        for name, data in files.items():
+            target = Path(temp, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        _install(None, token, temp, scenarios, content_hash)
+
+
+def _dask_plugin(token: str, files: dict[str, bytes], scenarios: Sequence[Scenario],
+                 content_hash: str) -> Any:
+    from distributed import WorkerPlugin
+
+    class MatrixNetworks(WorkerPlugin):
+        """Carries the network folder and scenarios to each worker once, at setup."""
+
+        name = f"corridor-matrix-{token}"
+
+        def setup(self, worker: Any) -> None:
+            _install_packed(token, files, scenarios, content_hash)
+
+    return MatrixNetworks()
+
+
+def _dask_task(job: JobSpec, origin: int, j0: int, j1: int) -> bytes:
+    """:func:`_worker_task` for Dask; the block goes back as one pickle."""
+    state = _STATE[job.token]
+    state["job"] = job
+    return pickle.dumps(task_block(job, origin, j0, j1, state),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
+              scenarios: Sequence[Scenario], workers: int, scheduler: Any) -> Iterator[Block]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError("engine 'dask' needs the matrix extra: pip install "
+                          "'corridor[matrix]' (dask.distributed is not installed)") from None
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    elif isinstance(scheduler, Client):
+        client = scheduler
+    else:
+        client = Client(scheduler)
+    plugin = _dask_plugin(job.token, _pack_folder(network.folder), tuple(scenarios),
+                          network.content_hash)
+    shared = None
+    try:
+        client.register_plugin(plugin)
+        n_workers = len(client.scheduler_info().get("workers", {})) or workers
+        # the job (every origin and destination) goes to each worker once, not with every
+        # task: sent with each task it grew the driver by ~100 kB a task
+        shared = client.scatter(job, broadcast=True, hash=False)
+        # pure=False: every task is its own even when two look alike
+        parts = _in_order(lambda task: client.submit(_dask_task, shared, *task, pure=False),
+                          tasks, 4 * n_workers)
+        yield from map(pickle.loads, parts)
+    finally:
+        try:
+            if shared is not None:
+                shared.release()
+            client.unregister_worker_plugin(plugin.name)
+        except Exception:  # noqa: BLE001 - cleanup only; the cluster may be gone
+            pass
+        if client is not scheduler:
+            client.close()
+        if cluster is not None:
+            cluster.close()
