@@ -1,15 +1,21 @@
-"""Benchmark OD matrices (issue 6, benchmark 3): in-process vs processes vs Dask.
+"""Benchmark OD matrices (issues 6 and 14, benchmark 3): in-process vs processes vs Dask.
 
     python bench/bench_matrix.py [--cities N] [--months 1-12] [--workers W] [--draws D]
-                                 [--engines inprocess,processes,dask]
-    python bench/bench_matrix.py --cities 1000     # the issue's 1,000 × 1,000 × 12
+                                 [--engines inprocess,processes,dask] [--write]
+    python bench/bench_matrix.py --cities 300      # issue 14's 300 × 300 × 12 (≤ 10 s)
+    python bench/bench_matrix.py --cities 1000     # 1,000 × 1,000 × 12 (≤ 60 s)
 
-The N most populous cities of the region's gazetteer (distinct names) are both origins and
-destinations; each is routed to every other for a departure on the 15th of each month, on the
-bundled network, by each engine. Each engine runs in a fresh Python process so that its peak
-memory (``ru_maxrss`` of the driver, and of its worker processes) is its own. The rows of every
-engine are checked to be identical to the in-process ones. Pairs/s counts routed
-(origin, destination, departure) keys, the diagonal excluded.
+The N most populous cities of the region's gazetteer (distinct places, names the gazetteer
+reads as one place) are both origins and destinations; each is routed to every other for a
+departure on the 15th of each month, on the bundled network, by each engine, as Arrow record
+batches (``--write``: into a Parquet file as well). Each engine runs in a fresh Python process
+so that its peak memory (``ru_maxrss`` of the driver, and of its worker processes) is its own.
+The batches of every engine are hashed and checked to be identical to the in-process ones.
+Pairs/s counts routed (origin, destination, departure) keys, the diagonal excluded.
+
+The named peer, timed in the same run: :func:`corridor.plan_route` one pair at a time (no
+Monte Carlo draws) on the first ``--peer-pairs`` pairs in July; ``vs peer`` is each engine's
+pairs/s over the peer's.
 """
 
 from __future__ import annotations
@@ -27,11 +33,9 @@ def region_cities(count: int) -> list[str]:
     """The ``count`` most populous gazetteer cities of the network's countries that lie within
     the access-leg reach (400 km) of a network place, so that an access leg can join them."""
     import corridor
-    from corridor.io.gazetteer import _cities, haversine_km
-    from corridor.routing.plan import _ACCESS_MAX_KM
-
     from corridor.exceptions import CorridorError
-    from corridor.io.gazetteer import resolve_name
+    from corridor.io.gazetteer import _cities, haversine_km, resolve_name
+    from corridor.routing.plan import _ACCESS_MAX_KM
 
     net = corridor.load_network()
     places = list(net.places.values())
@@ -56,32 +60,76 @@ def region_cities(count: int) -> list[str]:
     return names
 
 
-def run_one(engine: str, cities: int, months: str, workers: int, draws: int) -> dict:
-    from corridor.analysis.matrix import iter_od_matrix, monthly_departures
+def run_one(engine: str, cities: int, months: str, workers: int, draws: int,
+            write: bool) -> dict:
+    import tempfile
+
+    import pyarrow as pa
+
+    from corridor.analysis.matrix import iter_od_batches, monthly_departures, write_matrix
 
     names = region_cities(cities)
     departures = monthly_departures(2026, months)
     started = time.perf_counter()
     # streamed: a 1,000 × 1,000 × 12 matrix (12 million rows) is hashed, not held
     digest = hashlib.sha256()
-    errors = count = 0
-    for row in iter_od_matrix(names, names, departures=departures, engine=engine,
-                              workers=workers, draws=draws):
-        digest.update(json.dumps(row, sort_keys=True).encode())
-        errors += bool(row["error"])
-        count += 1
-        if count % 1_000_000 == 0:  # progress of a long run, on stderr
-            print(f"{engine}: {count:,} rows in {time.perf_counter() - started:.0f} s",
-                  file=sys.stderr, flush=True)
+    counts = {"rows": 0, "errors": 0}
+
+    def hashed(batches):
+        for batch in batches:
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, batch.schema) as stream:
+                stream.write_batch(batch)
+            digest.update(sink.getvalue())
+            counts["rows"] += batch.num_rows
+            counts["errors"] += batch.num_rows - batch.column("error").null_count
+            if counts["rows"] // 1_000_000 != (counts["rows"] - batch.num_rows) // 1_000_000:
+                print(f"{engine}: {counts['rows']:,} rows in "
+                      f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            yield batch
+
+    batches = hashed(iter_od_batches(names, names, departures=departures, engine=engine,
+                                     workers=workers, draws=draws))
+    size_mb = None
+    if write:
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_matrix(batches, f"{folder}/matrix.parquet")
+            size_mb = path.stat().st_size / 1e6
+    else:
+        for _ in batches:
+            pass
     seconds = time.perf_counter() - started
     routed = len(names) * (len(names) - 1) * len(departures)
     return {
         "engine": engine, "seconds": seconds, "keys": routed, "pairs_per_s": routed / seconds,
-        "no_route": errors - len(names) * len(departures),
-        "digest": digest.hexdigest()[:12],
+        "no_route": counts["errors"] - len(names) * len(departures),
+        "digest": digest.hexdigest()[:12], "parquet_mb": size_mb,
         "driver_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "workers_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
+
+
+def run_peer(cities: int, pairs: int) -> dict:
+    """The named peer: one :func:`corridor.plan_route` per pair (no draws), for a sample of
+    the same pairs in July, timed in the same run."""
+    import itertools
+
+    import corridor
+
+    names = region_cities(cities)
+    net = corridor.load_network()
+    sample = list(itertools.islice(((a, b) for a in names for b in names if a != b), pairs))
+    corridor.plan_route(sample[0][0], sample[0][1], depart="2026-07-15", draws=0,
+                        network=net)  # compiled and cached before the clock starts
+    started = time.perf_counter()
+    for a, b in sample:
+        try:
+            corridor.plan_route(a, b, depart="2026-07-15", draws=0, network=net)
+        except corridor.CorridorError:
+            pass
+    seconds = time.perf_counter() - started
+    return {"engine": "plan_route", "seconds": seconds, "keys": len(sample),
+            "pairs_per_s": len(sample) / seconds}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -91,34 +139,50 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--draws", type=int, default=0)
     parser.add_argument("--engines", default="inprocess,processes,dask")
+    parser.add_argument("--write", action="store_true",
+                        help="also write each matrix to a Parquet file (timed)")
+    parser.add_argument("--peer-pairs", type=int, default=2000,
+                        help="pairs routed one by one with plan_route, the peer")
     parser.add_argument("--json", default=None, help="save the results to this file")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.one == "plan_route":
+        print(json.dumps(run_peer(args.cities, args.peer_pairs)))
+        return
     if args.one:
         print(json.dumps(run_one(args.one, args.cities, args.months, args.workers,
-                                 args.draws)))
+                                 args.draws, args.write)))
         return
     results = []
     for engine in args.engines.split(","):
         done = subprocess.run(
             [sys.executable, __file__, "--one", engine, "--cities", str(args.cities),
              "--months", args.months, "--workers", str(args.workers), "--draws",
-             str(args.draws)], stdout=subprocess.PIPE, text=True, check=True)
+             str(args.draws), *(["--write"] if args.write else [])],
+            stdout=subprocess.PIPE, text=True, check=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(f"{engine}: {results[-1]['seconds']:.1f} s", file=sys.stderr, flush=True)
         if args.json:  # saved as each engine finishes: a long run stopped later keeps them
             save(args, results)
+    peer = json.loads(subprocess.run(
+        [sys.executable, __file__, "--one", "plan_route", "--cities", str(args.cities),
+         "--peer-pairs", str(args.peer_pairs)], stdout=subprocess.PIPE, text=True,
+        check=True).stdout.strip().splitlines()[-1])
     base = results[0]
     print(f"OD matrix: {args.cities} × {args.cities} region cities × months {args.months} "
-          f"({base['keys']} routed keys, draws={args.draws}, workers={args.workers})")
-    print(f"{'engine':<10} {'wall s':>8} {'pairs/s':>9} {'vs first':>9} "
-          f"{'driver MB':>10} {'workers MB':>11} {'rows':>13}")
+          f"({base['keys']:,} routed keys, draws={args.draws}, workers={args.workers}"
+          f"{', written to Parquet' if args.write else ''})")
+    print(f"{'engine':<10} {'wall s':>8} {'pairs/s':>10} {'vs first':>9} {'vs peer':>9} "
+          f"{'driver MB':>10} {'workers MB':>11} {'rows':>11}")
     for r in results:
         same = "identical" if r["digest"] == base["digest"] else "DIFFERENT"
-        print(f"{r['engine']:<10} {r['seconds']:8.1f} {r['pairs_per_s']:9.1f} "
-              f"{base['seconds'] / r['seconds']:8.2f}× {r['driver_maxrss_mb']:10.0f} "
-              f"{r['workers_maxrss_mb']:11.0f} {same:>13}")
-    print(f"no route: {base['no_route']} keys")
+        print(f"{r['engine']:<10} {r['seconds']:8.1f} {r['pairs_per_s']:10.0f} "
+              f"{base['seconds'] / r['seconds']:8.2f}× "
+              f"{r['pairs_per_s'] / peer['pairs_per_s']:8.0f}× {r['driver_maxrss_mb']:10.0f} "
+              f"{r['workers_maxrss_mb']:11.0f} {same:>11}")
+    print(f"peer: plan_route one pair at a time, {peer['keys']:,} pairs in "
+          f"{peer['seconds']:.1f} s ({peer['pairs_per_s']:.0f} pairs/s)")
+    print(f"no route: {base['no_route']:,} keys")
 
 
 def save(args: argparse.Namespace, results: list[dict]) -> None:
@@ -127,7 +191,8 @@ def save(args: argparse.Namespace, results: list[dict]) -> None:
 
     with _atomic_write(args.json, "w", encoding="utf-8") as handle:
         json.dump({"cities": args.cities, "months": args.months, "workers": args.workers,
-                   "draws": args.draws, "results": results}, handle, indent=1)
+                   "draws": args.draws, "write": args.write, "results": results}, handle,
+                  indent=1)
 
 
 if __name__ == "__main__":

@@ -231,6 +231,20 @@ def test_one_search_per_origin_gives_the_rows_of_one_route_per_pair(monkeypatch)
     assert any(row["first_crossing"] != row["last_crossing"] for row in routed)
 
 
+def test_routes_too_long_for_the_arrays_are_routed_one_by_one(monkeypatch):
+    """A route with more crossings than the arrays hold is asked of plan_route: with room
+    for one crossing, every multi-crossing row still equals the one computed pair by pair."""
+    from corridor.routing.bulk import Sweep
+
+    names = ["Karachi", "Almaty", "Kabul", "Tashkent"]
+    options = {"departures": ["2026-07-15"], "columns": ALL_COLUMNS}
+    wide = od_matrix(names, names, **options)
+    monkeypatch.setattr(Sweep, "width", 1)
+    narrow = od_matrix(names, names, **options)
+    assert narrow == wide
+    assert any(row["border_crossings"] and row["border_crossings"] > 1 for row in narrow)
+
+
 def test_one_to_all_respects_crossings_open_to_bilateral_trade_only():
     """From Bannu, Afghan destinations may use the bilateral Ghulam Khan crossing, Central
     Asian ones may not (transit goes by Torkham or Chaman): the one-to-all search gives the

@@ -101,6 +101,7 @@ class _Text:
         self.codes = np.full(n, -1, np.int32)
         self.values: list[str] = []
         self.index: dict[str, int] = {}
+        self.memo: dict[bytes, tuple[int, ...]] = {}  # route signature → codes, per block
 
     def code(self, text: str) -> int:
         found = self.index.get(text)
@@ -187,12 +188,17 @@ def _fill(block: Block, sweep: Sweep, answers: Answers, js: np.ndarray, rows: np
     """Copy the answers for destinations ``js`` into the block's ``rows``."""
     from corridor.routing import walk
 
-    status = answers.status[js]
+    whole_run = js.size == answers.status.size  # every destination: no copies
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        return values if whole_run else values[js]
+
+    status = pick(answers.status)
     ok = status == 0
-    redo = np.isin(js, answers.redo)
-    ok &= ~redo
+    if answers.redo:
+        ok &= ~np.isin(js, answers.redo)
     at = rows[ok]
-    f, i = answers.f[js][ok], answers.i[js][ok]
+    f, i = pick(answers.f)[ok], pick(answers.i)[ok]
     valid[at] = True
     floats["duration_h"][at] = f[:, walk.F_DURATION]
     floats["cost_usd"][at] = f[:, walk.F_COST]
@@ -204,30 +210,38 @@ def _fill(block: Block, sweep: Sweep, answers: Answers, js: np.ndarray, rows: np
     ints["border_crossings"][at] = i[:, walk.I_CROSSINGS]
     ints["cost_unknown_legs"][at] = i[:, walk.I_UNKNOWN]
     ints["transfers"][at] = i[:, walk.I_TRANSFERS]
-    # the text columns: one signature a row, spelled out once per distinct signature
-    parts = [answers.seq[name][js][ok] for name in ("countries", "names", "modes", "route",
-                                                    "crossings")]
+    # the text columns: one signature a row, spelled out once per distinct signature (and
+    # coded once per block)
+    parts = [pick(answers.seq[name])[ok] for name in ("countries", "names", "modes", "route",
+                                                      "crossings")]
     if job.paths:
-        parts.append(answers.seq["path"][js][ok].view(np.int16))
+        parts.append(pick(answers.seq["path"])[ok].view(np.int16))
     signature = np.ascontiguousarray(np.concatenate(parts, axis=1))
     if len(signature):
         whole = signature.view(np.dtype((np.void, signature.dtype.itemsize
                                          * signature.shape[1]))).ravel()
         unique, first, inverse = np.unique(whole, return_index=True, return_inverse=True)
         spelled = sweep.__dict__.setdefault("_spelled", {})
-        codes = {name: np.empty(len(unique), np.int32) for name in _ROUTE_TEXTS}
+        memo = texts["corridor"].memo
         widths = [p.shape[1] for p in parts]
-        for u, raw in enumerate(unique):
-            data = raw.tobytes()
-            words = spelled.get(data)
-            if words is None:
-                words = spelled[data] = _spell(sweep, signature[first[u]], widths)
-            for name, text in zip(_ROUTE_TEXTS, words, strict=True):
-                codes[name][u] = -1 if text is None else texts[name].code(text)
-        for name in _ROUTE_TEXTS:
-            texts[name].codes[at] = codes[name][inverse.ravel()]
+        coded = []
+        for u, raw in enumerate(unique.tolist()):
+            found = memo.get(raw)
+            if found is None:
+                words = spelled.get(raw)
+                if words is None:
+                    if len(spelled) > 200_000:
+                        spelled.clear()
+                    words = spelled[raw] = _spell(sweep, signature[first[u]], widths)
+                found = memo[raw] = tuple(-1 if text is None else texts[name].code(text)
+                                          for name, text in zip(_ROUTE_TEXTS, words,
+                                                                strict=True))
+            coded.append(found)
+        table = np.array(coded, dtype=np.int32)[inverse.ravel()]
+        for col, name in enumerate(_ROUTE_TEXTS):
+            texts[name].codes[at] = table[:, col]
     for j_local in np.nonzero(status != 0)[0].tolist():
-        message = answers.messages.get(int(js[j_local]))
+        message = answers.messages.get(j_local if whole_run else int(js[j_local]))
         if message is not None:
             texts["error"].codes[rows[j_local]] = texts["error"].code(message)
 

@@ -45,7 +45,7 @@ from corridor.routing.plan import (
     no_access_text,
 )
 from corridor.routing.search import MAX_LABELS
-from corridor.routing.walk import I_OVERFLOW, walk_routes
+from corridor.routing.walk import I_OVERFLOW, new_output, walk_routes
 
 __all__ = ["Answers", "Sweep"]
 
@@ -98,6 +98,10 @@ class Sweep:
     [0, 0]
     """
 
+    width = 12
+    """Room per route for crossings, crossing names and countries: a route that needs more
+    (rare) is routed on its own by :func:`corridor.plan_route`."""
+
     def __init__(self, network: Network, cargo: str, objective: str,
                  destinations: Sequence[Match], *, path: bool = False) -> None:
         profile = network.cargo[cargo]
@@ -130,6 +134,8 @@ class Sweep:
         self._tables: dict[dt.datetime, np.ndarray] = {}
         self._grouped: dict[tuple, list] = {}
         self._far_text: dict[str, dict[int, str]] = {}
+        self._unconnected_text: dict[tuple[str, int], str] = {}
+        self._room = 4 * cn.n_nodes  # labels a search starts with room for
         self._reach: dict[tuple[bytes, bytes], np.ndarray] = {}
         self._origins: dict[tuple[str, int], tuple] = {}
 
@@ -291,7 +297,8 @@ class Sweep:
                 a.transfer_to, a.rail_code, mask, self.key, self.rate, table, no_via,
                 no_via_e, o_nodes, o_time, o_key, np.zeros(cn.n_nodes, dtype=np.bool_),
                 np.zeros(cn.n_nodes, dtype=np.float64), max_labels=cap,
-                exit_drive_h=a.drive_h, stats=stats)
+                capacity=self._room, exit_drive_h=a.drive_h, stats=stats)
+            self._room = max(self._room, 2 * len(labels[0]))  # room enough next time
             if not stats[0]:
                 break
         key, time, state, pred, edge, enter, rank = labels[:7]
@@ -331,14 +338,9 @@ class Sweep:
         status = np.zeros(n, np.int8)
         base_req, nodes, origins, o_access = self._origin(origin, depart)
         req = replace(base_req, depart=depart)
-        width, path_width = 24, (64 if self.path else 0)
-        f = np.zeros((n, 9))
-        i = np.zeros((n, 5), np.int64)
-        seq = {k: np.full((n, width), -1, np.int16)
-               for k in ("countries", "route", "crossings", "names")}
-        seq["modes"] = np.full((n, len(MODES)), -1, np.int16)
-        seq["path"] = np.full((n, max(path_width, 1)), -1, np.int32)
-        answers = Answers(status, f, i, seq)
+        out = new_output(n, width=self.width, n_modes=len(MODES),
+                         path_width=64 if self.path else 0)
+        answers = Answers(status, out["f"], out["i"], out)
         skip_mask = np.zeros(n, dtype=bool)
         skip_mask[list(skip)] = True
         status[skip_mask] = SAME
@@ -370,19 +372,10 @@ class Sweep:
             answers.searches += 1
             end, row = self._choose(found, dests, rows)
             _key, time, pred, edge, enter, _rank, node, _best = found
-            d_access = self._dest_access(row)
-            out = walk_routes(end, (pred, edge, time, enter, node), self._edges, self._nodes,
-                              scalars, o_arrays, d_access, width=width,
-                              path_width=path_width)
-            got = end >= 0
-            hit = dests[got]
-            f[hit] = out["f"][got]
-            i[hit] = out["i"][got]
-            for name, values in out.items():
-                if name in seq:
-                    seq[name][hit] = values[got]
-            missing += dests[~got].tolist()
-            answers.redo += dests[got & (out["i"][:, I_OVERFLOW] > 0)].tolist()
+            walk_routes(end, (pred, edge, time, enter, node), self._edges, self._nodes,
+                        scalars, o_arrays, self._dest_access(row), out, dests)
+            missing += dests[end < 0].tolist()
+        answers.redo = np.nonzero(out["i"][:, I_OVERFLOW] > 0)[0].tolist()
         if missing:
             status[missing] = NO_ROUTE
             self._explain(req, np.array(sorted(missing), dtype=np.int64), o_nodes, o_time,
@@ -488,6 +481,15 @@ class Sweep:
             answers.messages[j] = self._unconnected(req, j)
 
     def _unconnected(self, req: _Request, j: int) -> str:
+        key = (req.origin.id, j)
+        found = self._unconnected_text.get(key)
+        if found is None:
+            if len(self._unconnected_text) > 200_000:
+                self._unconnected_text.clear()
+            found = self._unconnected_text[key] = self._unconnected_reason(req, j)
+        return found
+
+    def _unconnected_reason(self, req: _Request, j: int) -> str:
         head = f"no route from {req.origin.name} to {self.destinations[j].name}"
         return (self._access_message(req, j, origin_ok=False)
                 or f"{head}: the two places are not connected in network "

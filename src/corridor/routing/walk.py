@@ -20,7 +20,7 @@ from numba import njit
 
 __all__ = ["F_BORDER_H", "F_CO2E", "F_COST", "F_DISTANCE", "F_DURATION", "F_MOVING_H",
            "F_RISK", "F_WAIT_H", "F_WEIGHTED", "I_CROSSINGS", "I_STEPS", "I_OVERFLOW",
-           "I_TRANSFERS", "I_UNKNOWN", "walk_routes"]
+           "I_TRANSFERS", "I_UNKNOWN", "new_output", "walk_routes"]
 
 ACCESS, WAIT, LINK, BORDER, TRANSFER = 0, 1, 2, 3, 4
 
@@ -43,7 +43,7 @@ def _walk(ends, pred, edge, time, enter, lab_node,
           factor, has_factor, wait_cost_h, offset,
           o_has, o_dist, o_time, o_cost, o_co2, o_risk, o_place_country, o_city_country,
           d_has, d_dist, d_time, d_cost, d_co2, d_risk, d_place_country, d_city_country,
-          road_mode, n_modes, want_path,
+          road_mode, n_modes, want_path, rows,
           out_f, out_i, seq_countries, seq_route, seq_cross, seq_names, seq_modes, seq_path):
     width = seq_countries.shape[1]
     path_width = seq_path.shape[1]
@@ -85,6 +85,7 @@ def _walk(ends, pred, edge, time, enter, lab_node,
         end = ends[r]
         if end < 0:
             continue
+        w = rows[r]  # the output row
         # the steps, origin first
         n = 0
         idx = end
@@ -303,24 +304,24 @@ def _walk(ends, pred, edge, time, enter, lab_node,
             e = l_edge[i]
             if e >= 0 and e_cross[e] >= 0 and (kind == BORDER or kind == LINK):
                 if n_cross < width:
-                    seq_cross[r, n_cross] = e_cross[e]
+                    seq_cross[w, n_cross] = e_cross[e]
                 else:
                     overflow = 1
                 n_cross += 1
                 name = e_name[e]
                 seen = False
                 for k in range(min(n_names, width)):
-                    if seq_names[r, k] == name:
+                    if seq_names[w, k] == name:
                         seen = True
                 if not seen:
                     if n_names < width:
-                        seq_names[r, n_names] = name
+                        seq_names[w, n_names] = name
                     else:
                         overflow = 1
                     n_names += 1
         for k in range(n_c):
             if k < width:
-                seq_route[r, k] = countries[k]
+                seq_route[w, k] = countries[k]
             else:
                 overflow = 1
         # transit countries: neither the first nor the last, each once
@@ -334,11 +335,11 @@ def _walk(ends, pred, edge, time, enter, lab_node,
                     continue
                 seen = False
                 for k in range(min(n_t, width)):
-                    if seq_countries[r, k] == c:
+                    if seq_countries[w, k] == c:
                         seen = True
                 if not seen:
                     if n_t < width:
-                        seq_countries[r, n_t] = c
+                        seq_countries[w, n_t] = c
                     else:
                         overflow = 1
                     n_t += 1
@@ -350,14 +351,14 @@ def _walk(ends, pred, edge, time, enter, lab_node,
                     continue
                 taken = False
                 for q in range(slot):
-                    if seq_modes[r, q] == k:
+                    if seq_modes[w, q] == k:
                         taken = True
                 if taken:
                     continue
                 if best < 0 or km[k] > km[best] or (km[k] == km[best]
                                                     and first[k] < first[best]):
                     best = k
-            seq_modes[r, slot] = best
+            seq_modes[w, slot] = best
         if want_path:
             p = 0
             last = -3
@@ -365,64 +366,52 @@ def _walk(ends, pred, edge, time, enter, lab_node,
                 for place in (l_from[i], l_to[i]):
                     if place >= 0 and place != last:  # not an access leg's city
                         if p < path_width:
-                            seq_path[r, p] = place
+                            seq_path[w, p] = place
                         else:
                             overflow = 1
                         p += 1
                         last = place
-        out_f[r, F_DISTANCE] = dist
-        out_f[r, F_DURATION] = total_h
-        out_f[r, F_COST] = cost
-        out_f[r, F_CO2E] = co2
-        out_f[r, F_WEIGHTED] = weighted
-        out_f[r, F_RISK] = weighted / total_h if total_h > 0 else 0.0
-        out_f[r, F_BORDER_H] = border_h
-        out_f[r, F_WAIT_H] = wait_total
-        out_f[r, F_MOVING_H] = moving
-        out_i[r, I_UNKNOWN] = unknown
-        out_i[r, I_CROSSINGS] = n_cross
-        out_i[r, I_TRANSFERS] = transfers
-        out_i[r, I_STEPS] = n
-        out_i[r, I_OVERFLOW] = overflow
+        out_f[w, F_DISTANCE] = dist
+        out_f[w, F_DURATION] = total_h
+        out_f[w, F_COST] = cost
+        out_f[w, F_CO2E] = co2
+        out_f[w, F_WEIGHTED] = weighted
+        out_f[w, F_RISK] = weighted / total_h if total_h > 0 else 0.0
+        out_f[w, F_BORDER_H] = border_h
+        out_f[w, F_WAIT_H] = wait_total
+        out_f[w, F_MOVING_H] = moving
+        out_i[w, I_UNKNOWN] = unknown
+        out_i[w, I_CROSSINGS] = n_cross
+        out_i[w, I_TRANSFERS] = transfers
+        out_i[w, I_STEPS] = n
+        out_i[w, I_OVERFLOW] = overflow
 
 
 def walk_routes(ends: np.ndarray, labels: tuple, edges: dict, nodes: dict, scalars: dict,
-                origin_access: dict, destination_access: dict, *, width: int = 24,
-                path_width: int = 0) -> dict[str, np.ndarray]:
-    """Totals of the routes that end at the labels ``ends`` (-1: none) of one search.
+                origin_access: dict, destination_access: dict, out: dict[str, np.ndarray],
+                rows: np.ndarray) -> None:
+    """Totals of the routes that end at the labels ``ends`` (-1: none) of one search,
+    written to rows ``rows`` of the arrays in ``out`` (see :func:`new_output`).
 
     Parameters
     ----------
     ends
-        End label per row (int64; -1 leaves the row empty).
+        End label per route (int64; -1 leaves its row as it is).
     labels
         ``(pred, edge, time, enter, node)`` arrays of the search's labels.
     edges, nodes, scalars, origin_access, destination_access
         The arrays :class:`corridor.routing.bulk.Sweep` prepares (see its source).
-    width
-        Room for crossings, crossing names and transit countries per row; a row that needs
-        more has ``overflow`` set (the caller routes it one by one).
-    path_width
-        Room for the places passed (0: no path).
-
-    Returns
-    -------
-    dict
+    out
         ``f`` (rows × :data:`N_FLOAT`), ``i`` (rows × :data:`N_INT`), and the sequences
         ``countries`` (transit countries), ``route`` (every country in order),
-        ``crossings`` (ids, in order, repeats kept),
-        ``names`` (crossing names, each once), ``modes`` (by kilometres) and ``path``,
-        padded with -1.
+        ``crossings`` (ids, in order, repeats kept), ``names`` (crossing names, each once),
+        ``modes`` (by kilometres) and ``path``, padded with -1. A route whose sequences do
+        not fit has ``i[:, I_OVERFLOW]`` set (the caller routes it one by one).
+    rows
+        The output row of each route.
     """
-    rows = ends.size
-    out_f = np.zeros((rows, N_FLOAT), np.float64)
-    out_i = np.zeros((rows, N_INT), np.int64)
-    seq = {k: np.full((rows, width), -1, np.int16)
-           for k in ("countries", "route", "crossings", "names")}
-    n_modes = int(scalars["n_modes"])
-    seq["modes"] = np.full((rows, n_modes), -1, np.int16)
-    seq["path"] = np.full((rows, max(path_width, 1)), -1, np.int32)
     pred, edge, time, enter, node = labels
+    seq = out
     _walk(ends, pred, edge, time, enter, node,
           edges["kind"], edges["src"], edges["dst"], edges["mode"], edges["calendar"],
           edges["time"], edges["cost"], edges["distance"], edges["risk"], edges["co2e"],
@@ -437,7 +426,19 @@ def walk_routes(ends: np.ndarray, labels: tuple, edges: dict, nodes: dict, scala
           destination_access["time"], destination_access["cost"],
           destination_access["co2e"], destination_access["risk"],
           destination_access["place_country"], destination_access["city_country"],
-          int(scalars["road_mode"]), n_modes, path_width > 0,
-          out_f, out_i, seq["countries"], seq["route"], seq["crossings"], seq["names"],
-          seq["modes"], seq["path"])
-    return {"f": out_f, "i": out_i, **seq}
+          int(scalars["road_mode"]), int(scalars["n_modes"]), seq["path"].shape[1] > 1,
+          rows, out["f"], out["i"], seq["countries"], seq["route"], seq["crossings"],
+          seq["names"], seq["modes"], seq["path"])
+
+
+def new_output(rows: int, *, width: int, n_modes: int, path_width: int = 0
+               ) -> dict[str, np.ndarray]:
+    """Arrays for :func:`walk_routes` to write ``rows`` routes into: room for ``width``
+    crossings, crossing names and countries per route, and ``path_width`` places (0: no
+    path)."""
+    out = {"f": np.zeros((rows, N_FLOAT), np.float64), "i": np.zeros((rows, N_INT), np.int64)}
+    for name in ("countries", "route", "crossings", "names"):
+        out[name] = np.full((rows, width), -1, np.int16)
+    out["modes"] = np.full((rows, n_modes), -1, np.int16)
+    out["path"] = np.full((rows, max(path_width, 1)), -1, np.int32)
+    return out
