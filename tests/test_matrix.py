@@ -194,7 +194,7 @@ def test_one_search_per_origin_gives_the_rows_of_one_route_per_pair(monkeypatch)
     network, every column, for a truck and a traveller, with cities the network reaches,
     cities too far from it (no access leg) and pairs that no road joins, in winter and
     summer. The pairwise rows come from each Route's own legs (blocks.route_fields)."""
-    from corridor.analysis import blocks, engines
+    from corridor.analysis import blocks
     from corridor.routing.bulk import Sweep
 
     origins = ["Karachi", "Faisalabad", "Tehran", "Osh", "Kokand", "Zahedan", "Torkham"]
@@ -215,7 +215,7 @@ def test_one_search_per_origin_gives_the_rows_of_one_route_per_pair(monkeypatch)
     assert len(calls) == len(origins) * 2 * 2
     monkeypatch.setattr(Sweep, "run", real)
     one_by_one = blocks.task_block
-    monkeypatch.setattr(engines, "task_block",
+    monkeypatch.setattr(blocks, "task_block",
                         lambda *args, **kwargs: one_by_one(*args, **kwargs, pairwise=True))
     pairwise = od_matrix(origins, destinations, **options)
     assert len(batch) == len(pairwise) == 7 * 12 * 2 * 2

@@ -449,10 +449,17 @@ def serve(host: str, port: int, db: str | None, token: str | None,
 @click.option("--day", default=15, show_default=True, type=int, help="Day of each month.")
 @click.option("--scenario", "scenario_names", multiple=True, metavar="NAME",
               help="A scenario (library name or file), each a case next to the baseline.")
-@click.option("--cargo", default="truck", show_default=True)
+@click.option("--cargo", default="truck", show_default=True,
+              help="A cargo, or several comma-separated (each a case: truck,teu).")
 @click.option("--optimize", default="generalized", show_default=True)
 @click.option("--draws", default=0, show_default=True, type=click.IntRange(min=0),
               help="Monte Carlo draws per route for P50/P90 (0: none).")
+@click.option("--columns", default=None, metavar="COL,COL,...",
+              help="Columns to write, in order, or 'all' (default: origin, destination, "
+                   "departure, scenario, corridor, duration_h, p50_h, p90_h, cost_usd, "
+                   "distance_km, risk, co2e_kg, crossings, error).")
+@click.option("--paths", is_flag=True,
+              help="Add a path column: the network places each route passes.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--engine", default="inprocess", show_default=True,
               type=click.Choice(["inprocess", "processes", "dask"]))
@@ -467,13 +474,15 @@ def serve(host: str, port: int, db: str | None, token: str | None,
 @_friendly
 def matrix_command(origins_path: str, destinations_path: str, months: str, year: int,
                    day: int, scenario_names: tuple[str, ...], cargo: str, optimize: str,
-                   draws: int, seed: int, engine: str, workers: int | None,
-                   scheduler: str | None, out_path: str, quiet: bool,
+                   draws: int, seed: int, columns: str | None, paths: bool, engine: str,
+                   workers: int | None, scheduler: str | None, out_path: str, quiet: bool,
                    network_path: str | None) -> None:
     """Best routes for every origin × destination × month × scenario, to Parquet or CSV."""
     import time
 
     from corridor.analysis.matrix import (
+        ALL_COLUMNS,
+        iter_od_batches,
         iter_od_matrix,
         monthly_departures,
         read_place_list,
@@ -483,28 +492,46 @@ def matrix_command(origins_path: str, destinations_path: str, months: str, year:
     _check_suffix(out_path, (".parquet", ".csv"), "--out")
     origins, destinations = read_place_list(origins_path), read_place_list(destinations_path)
     scenarios = _split(scenario_names)
+    cargos = _split((cargo,))
     departures = monthly_departures(year, months, day)
+    wanted = ALL_COLUMNS if (columns or "").strip().lower() == "all" else columns
     started = time.perf_counter()
-    rows = iter_od_matrix(origins, destinations, departures=departures,
-                          scenarios=scenarios, cargo=cargo, optimize=optimize,
-                          draws=draws, seed=seed, engine=engine, workers=workers,
-                          scheduler=scheduler, network=_network(network_path),
-                          progress=not quiet)
-    counts = {"rows": 0, "failed": 0}
+    options = {"departures": departures, "scenarios": scenarios, "cargo": cargos,
+               "optimize": optimize, "draws": draws, "seed": seed, "engine": engine,
+               "workers": workers, "scheduler": scheduler, "network": _network(network_path),
+               "progress": not quiet, "columns": wanted, "paths": paths}
+    counts = {"rows": 0, "failed": 0, "errors_known": False}
+    try:  # Arrow batches straight from the arrays to the file
+        import pyarrow  # noqa: F401
+    except ImportError:  # CSV without the matrix extra: rows one by one
+        rows = iter_od_matrix(origins, destinations, **options)
 
-    def counted():
-        for row in rows:  # streamed to the file: the matrix need not fit in memory
-            counts["rows"] += 1
-            counts["failed"] += bool(row["error"])
-            yield row
+        def counted():
+            for row in rows:
+                counts["rows"] += 1
+                counts["errors_known"] = "error" in row
+                counts["failed"] += bool(row.get("error"))
+                yield row
+    else:
+        batches = iter_od_batches(origins, destinations, **options)
+
+        def counted():
+            for batch in batches:
+                counts["rows"] += batch.num_rows
+                if "error" in batch.schema.names:
+                    counts["errors_known"] = True
+                    counts["failed"] += batch.num_rows - batch.column("error").null_count
+                yield batch
 
     write_matrix(counted(), out_path)
     seconds = time.perf_counter() - started
     pairs = len(origins) * len(destinations)
     n = counts["rows"]
+    failed = f" ({counts['failed']} without a route)" if counts["errors_known"] else ""
     click.echo(f"{pairs} pairs × {len(departures)} departures × {len(scenarios) + 1} "
-               f"scenarios = {n} rows ({counts['failed']} without a route) in {seconds:.1f} s, "
-               f"{n / max(seconds, 1e-9):.1f} pairs/s → {out_path}")
+               f"scenarios{f' × {len(cargos)} cargos' if len(cargos) > 1 else ''} = {n} rows"
+               f"{failed} in {seconds:.1f} s, {n / max(seconds, 1e-9):.1f} pairs/s → "
+               f"{out_path}")
 
 
 @main.command()

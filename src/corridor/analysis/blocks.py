@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from corridor.routing.bulk import Answers, Sweep
     from corridor.routing.result import Route
 
-__all__ = ["Block", "JobSpec", "route_fields", "task_block"]
+__all__ = ["Block", "JobSpec", "route_fields", "task_block", "task_output"]
 
 SAME_PLACE = "origin and destination are the same place"
 
@@ -58,6 +58,7 @@ class JobSpec:
     token: str  # names the worker state built for this matrix
     columns: tuple[str, ...]
     paths: bool
+    arrow: bool = False  # tasks return Arrow record batches (made where they run)
 
     @property
     def shape(self) -> tuple[int, int, int, int, int]:
@@ -121,6 +122,15 @@ def _key_dictionaries(job: JobSpec) -> dict[str, list[str]]:
 
 
 # --- computing a block ---------------------------------------------------------------------
+
+def task_output(job: JobSpec, i0: int, i1: int, j0: int, j1: int,
+                state: dict[str, Any]) -> list[Any]:
+    """What a task returns: the :class:`Block` of each origin ``i0:i1`` to destinations
+    ``j0:j1``, or with ``job.arrow`` their Arrow record batches (built by the worker, so
+    that the caller only passes them on)."""
+    blocks = [task_block(job, i, j0, j1, state) for i in range(i0, i1)]
+    return [block_batch(b, job) for b in blocks] if job.arrow else blocks
+
 
 def task_block(job: JobSpec, origin: int, j0: int, j1: int, state: dict[str, Any], *,
                pairwise: bool = False) -> Block:

@@ -1,8 +1,10 @@
 """Where an OD matrix's tasks run: in this process, a process pool, or Dask.
 
-A task is one origin and a run of destinations (:func:`corridor.analysis.blocks.task_block`);
-it returns a :class:`~corridor.analysis.blocks.Block`, a few compact arrays. Every engine
-yields the blocks in task order, with a bounded number in flight, so rows stream out in
+A task is a run of origins and a run of destinations
+(:func:`corridor.analysis.blocks.task_output`); for each origin it returns a
+:class:`~corridor.analysis.blocks.Block`, a few compact arrays (or, for Arrow output, the
+record batch the worker makes of it, so the caller only passes it on). Every engine yields
+the blocks in task order, with a bounded number of tasks in flight, so rows stream out in
 order in bounded memory.
 
 * ``inprocess``: one loop here.
@@ -25,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corridor.analysis.blocks import Block, JobSpec, task_block
+from corridor.analysis.blocks import Block, JobSpec, task_output
 from corridor.exceptions import CorridorError
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ ENGINES: tuple[str, ...] = ("inprocess", "processes", "dask")
 
 BASELINE = "baseline"
 
-Task = tuple[int, int, int]  # origin, first destination, end of the destination run
+Task = tuple[int, int, int, int]  # origins i0:i1, destinations j0:j1
 
 # This process's state by job token: {"job", "cases": {case: network}, "sweeps": {...}}.
 _STATE: dict[str, dict[str, Any]] = {}
@@ -65,7 +67,7 @@ def run_tasks(job: JobSpec, tasks: Iterator[Task], network: Network,
     if engine == "inprocess":
         state = {"job": job, "cases": build_cases(network, scenarios)}
         for task in tasks:
-            yield task_block(job, *task, state)
+            yield from task_output(job, *task, state)
     elif engine == "processes":
         yield from _run_processes(job, tasks, network, scenarios, workers)
     else:
@@ -111,11 +113,11 @@ def _install(job: JobSpec | None, token: str, folder: str, scenarios: Sequence[S
     _STATE[token] = {"job": job, "cases": build_cases(network, scenarios)}
 
 
-def _worker_task(token: str, task: Task) -> Block:
+def _worker_task(token: str, task: Task) -> list[Any]:
     state = _STATE.get(token)
     if state is None or state.get("job") is None:  # pragma: no cover - set-up did not run
         raise RuntimeError("this worker holds no network for the matrix; was it set up?")
-    return task_block(state["job"], *task, state)
+    return task_output(state["job"], *task, state)
 
 
 def _run_processes(job: JobSpec, tasks: Iterator[Task], network: Network,
@@ -125,8 +127,9 @@ def _run_processes(job: JobSpec, tasks: Iterator[Task], network: Network,
     with ProcessPoolExecutor(max_workers=workers, initializer=_install,
                              initargs=(job, job.token, network.folder, tuple(scenarios),
                                        network.content_hash)) as pool:
-        yield from _in_order(lambda task: pool.submit(_worker_task, job.token, task), tasks,
-                             4 * workers)
+        for part in _in_order(lambda task: pool.submit(_worker_task, job.token, task), tasks,
+                              4 * workers):
+            yield from part
 
 
 def _pack_folder(folder: str) -> dict[str, bytes]:
@@ -163,11 +166,11 @@ def _dask_plugin(token: str, files: dict[str, bytes], scenarios: Sequence[Scenar
     return MatrixNetworks()
 
 
-def _dask_task(job: JobSpec, origin: int, j0: int, j1: int) -> bytes:
-    """:func:`_worker_task` for Dask; the block goes back as one pickle."""
+def _dask_task(job: JobSpec, i0: int, i1: int, j0: int, j1: int) -> bytes:
+    """:func:`_worker_task` for Dask; the blocks go back as one pickle."""
     state = _STATE[job.token]
     state["job"] = job
-    return pickle.dumps(task_block(job, origin, j0, j1, state),
+    return pickle.dumps(task_output(job, i0, i1, j0, j1, state),
                         protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -200,7 +203,8 @@ def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
         # pure=False: every task is its own even when two look alike
         parts = _in_order(lambda task: client.submit(_dask_task, shared, *task, pure=False),
                           tasks, 4 * n_workers)
-        yield from map(pickle.loads, parts)
+        for part in parts:
+            yield from pickle.loads(part)
     finally:
         try:
             if shared is not None:

@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corridor.analysis.blocks import JobSpec, block_batch, block_rows
+from corridor.analysis.blocks import JobSpec, block_rows
 from corridor.analysis.engines import BASELINE, ENGINES, run_tasks
 from corridor.exceptions import InvalidOptionError, UnknownPlaceError
 from corridor.limits import check_year
@@ -212,8 +212,9 @@ def iter_od_batches(origins: Sequence[str], destinations: Sequence[str], *,
     (2, ['destination', 'duration_h', 'first_crossing'])
     """
     _pyarrow("Arrow record batches")
-    job, blocks = _blocks(origins, destinations, departures=departures, **options)
-    return (block_batch(block, job) for block in blocks)
+    _job, batches = _blocks(origins, destinations, departures=departures, arrow=True,
+                            **options)
+    return batches
 
 
 def _blocks(
@@ -233,6 +234,7 @@ def _blocks(
     progress: bool = False,
     columns: Sequence[str] | None = None,
     paths: bool = False,
+    arrow: bool = False,
 ) -> tuple[JobSpec, Iterator[Any]]:
     """Check every option, resolve every name; the job and its blocks, lazily, in order."""
     from corridor.io.folder import load_network
@@ -277,7 +279,7 @@ def _blocks(
     token = hashlib.sha256(repr((network.content_hash, case_names, [
         repr(s) for s in loaded])).encode()).hexdigest()[:16]
     job = JobSpec(origins, destinations, tuple(m_o), tuple(m_d), when, case_names, cargos,
-                  same, optimize, draws, seed, token, wanted, "path" in wanted)
+                  same, optimize, draws, seed, token, wanted, "path" in wanted, arrow)
     if engine != "inprocess" and not network.folder:
         raise InvalidOptionError(f"engine {engine!r} rebuilds the network on each "
                                  "worker from its folder; load it with "
@@ -305,23 +307,32 @@ def _columns(columns: Sequence[str] | None, paths: bool) -> tuple[str, ...]:
     return wanted
 
 
-def _tasks(job: JobSpec, workers: int) -> Iterator[tuple[int, int, int]]:
-    """Tasks in key order: one origin and all its destinations each; with Monte Carlo draws
-    (every pair routed on its own) runs of destinations, about eight tasks per worker."""
-    n_o, n_d = job.shape[:2]
-    run = n_d
+def _tasks(job: JobSpec, workers: int) -> Iterator[tuple[int, int, int, int]]:
+    """Tasks ``(i0, i1, j0, j1)`` in key order. Without Monte Carlo draws one search per
+    origin answers all its destinations: a task is a run of origins, one in this process,
+    else about 20,000 rows' worth (a task's round trip costs a few milliseconds) but at
+    least four tasks per worker. With draws every pair is routed on its own: a task is one
+    origin and a run of its destinations, about eight tasks per worker."""
+    n_o, n_d, n_k, n_c, n_g = job.shape
     if job.draws > 0:
         run = max(1, min(n_d, math.ceil(n_o * n_d / (workers * 8) / n_o)))
-    for i in range(n_o):
-        for j0 in range(0, n_d, run):
-            yield i, j0, min(n_d, j0 + run)
+        for i in range(n_o):
+            for j0 in range(0, n_d, run):
+                yield i, i + 1, j0, min(n_d, j0 + run)
+        return
+    per = 1
+    if workers > 1:
+        per = max(1, min(20_000 // max(1, n_d * n_k * n_c * n_g),
+                         math.ceil(n_o / (4 * workers))))
+    for i0 in range(0, n_o, per):
+        yield i0, min(n_o, i0 + per), 0, n_d
 
 
 def _with_progress(blocks: Iterator[Any], total: int) -> Iterator[Any]:
     bar = _progress_bar(total)
     try:
         for block in blocks:
-            bar.update(len(block))
+            bar.update(getattr(block, "num_rows", None) or len(block))
             yield block
     finally:
         bar.close()
