@@ -260,3 +260,48 @@ def test_one_to_all_respects_crossings_open_to_bilateral_trade_only():
             assert by[name]["duration_h"] == round(route.summary.duration_h, 2), name
         assert "ghulam_khan" in by["Khost"]["crossings"]
         assert "ghulam_khan" not in by["Tashkent"]["crossings"]
+
+
+def test_cli_columns_paths_and_several_cargos(folder, tmp_path):
+    import pyarrow.parquet as pq
+
+    places = tmp_path / "places.txt"
+    places.write_text("Alpha\nGamma\n", encoding="utf-8")
+    out = tmp_path / "m.parquet"
+    done = subprocess.run(
+        [CORRIDOR, "matrix", "--origins", places, "--destinations", places, "--months", "7",
+         "--cargo", "truck,teu", "--columns", "origin,destination,cargo,month,"
+         "first_crossing,duration_h,error", "--paths", "--network", folder, "--out", out,
+         "--quiet"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "× 2 cargos = 8 rows (4 without a route)" in done.stdout
+    rows = pq.read_table(out).to_pylist()
+    assert list(rows[0]) == ["origin", "destination", "cargo", "month", "first_crossing",
+                             "duration_h", "error", "path"]
+    truck = [r for r in rows if (r["origin"], r["destination"], r["cargo"])
+             == ("Alpha", "Gamma", "truck")]
+    assert truck == [{"origin": "Alpha", "destination": "Gamma", "cargo": "truck", "month": 7,
+                      "first_crossing": "pass", "duration_h": 4.0, "error": None,
+                      "path": truck[0]["path"]}]
+    assert truck[0]["path"].split(">")[0] == "alpha"
+    done = subprocess.run(
+        [CORRIDOR, "matrix", "--origins", places, "--destinations", places, "--columns",
+         "origin,bogus", "--network", folder, "--out", out, "--quiet"],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "unknown column(s) bogus" in done.stderr
+
+
+def test_batches_and_dict_rows_agree(net):
+    """iter_od_batches (Arrow, dictionary-encoded text) and od_matrix (dicts) give the same
+    rows, every column."""
+    import pyarrow as pa
+
+    from corridor.analysis.matrix import iter_od_batches
+
+    options = {"departures": monthly_departures(2026, "1,7"), "scenarios": [PASS_OPEN],
+               "network": net, "columns": ALL_COLUMNS}
+    rows = od_matrix(["Alpha", "Gamma"], ["Gamma", "Alpha"], **options)
+    table = pa.Table.from_batches(list(iter_od_batches(["Alpha", "Gamma"], ["Gamma", "Alpha"],
+                                                       **options)))
+    assert table.to_pylist() == rows
+    assert table.schema.field("corridor").type == pa.dictionary(pa.int32(), pa.string())
