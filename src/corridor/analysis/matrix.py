@@ -307,6 +307,9 @@ def _columns(columns: Sequence[str] | None, paths: bool) -> tuple[str, ...]:
     return wanted
 
 
+_TASK_ROWS = 20_000  # rows a task off this process computes, about (0.1 s of work)
+
+
 def _tasks(job: JobSpec, workers: int) -> Iterator[tuple[int, int, int, int]]:
     """Tasks ``(i0, i1, j0, j1)`` in key order. Without Monte Carlo draws one search per
     origin answers all its destinations: a task is a run of origins, one in this process,
@@ -322,7 +325,7 @@ def _tasks(job: JobSpec, workers: int) -> Iterator[tuple[int, int, int, int]]:
         return
     per = 1
     if workers > 1:
-        per = max(1, min(20_000 // max(1, n_d * n_k * n_c * n_g),
+        per = max(1, min(_TASK_ROWS // max(1, n_d * n_k * n_c * n_g),
                          math.ceil(n_o / (4 * workers))))
     for i0 in range(0, n_o, per):
         yield i0, min(n_o, i0 + per), 0, n_d
