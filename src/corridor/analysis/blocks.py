@@ -170,14 +170,10 @@ def task_block(job: JobSpec, origin: int, j0: int, j1: int, state: dict[str, Any
                 for j in pairs:
                     _fill_pair(job, state, origin, j0 + j, k, case, cargo, rows[j], floats,
                                ints, valid, texts)
-    block.floats = {name: _round(values, FLOATS[name]) for name, values in floats.items()}
+    block.floats = {name: np.round(values, FLOATS[name]) for name, values in floats.items()}
     block.ints, block.valid = ints, valid
     block.texts = {name: t.done() for name, t in texts.items()}
     return block
-
-
-def _round(values: np.ndarray, decimals: int) -> np.ndarray:
-    return np.round(values, decimals)
 
 
 def _sweep(job: JobSpec, state: dict[str, Any], case: str, cargo: str) -> Sweep:

@@ -177,16 +177,15 @@ class Sweep:
                 "distance": cn.edge_distance_km, "risk": cn.edge_risk, "co2e": co2e,
                 "crossing": crossing, "name": name, "certain": wait}
 
-    def _access_arrays(self, access: dict, nodes: Sequence[int]) -> dict[str, np.ndarray]:
-        """An access leg's figures for each of ``nodes`` (NaN cost: unknown)."""
+    def _access_arrays(self, legs: Sequence[Any], nodes: Sequence[int]) -> dict[str, np.ndarray]:
+        """Per position: the access leg ``legs[k]`` (None: none) joining node ``nodes[k]``,
+        its figures (NaN cost: unknown) and the node's country."""
         cn = self.cn
         n = len(nodes)
         out = {"has": np.zeros(n, np.bool_), "distance": np.zeros(n), "time": np.zeros(n),
                "cost": np.full(n, np.nan), "co2e": np.zeros(n), "risk": np.zeros(n),
-               "place_country": np.zeros(n, np.int64)}
-        for k, node in enumerate(nodes):
-            out["place_country"][k] = cn.node_country[node]
-            a = access.get(node)
+               "place_country": cn.node_country[np.asarray(nodes, dtype=np.int64)]}
+        for k, a in enumerate(legs):
             if a is None:
                 continue
             out["has"][k] = True
@@ -199,31 +198,23 @@ class Sweep:
 
     def _targets(self) -> None:
         """Every destination's end nodes, their extra key and access legs, as flat arrays."""
-        dest, nodes, keys, city = [], [], [], []
-        access: dict[int, Any] = {}
+        dest, nodes, keys, city, legs = [], [], [], [], []
         self.no_targets: list[int] = []
         for j, match in enumerate(self.destinations):
-            targets, legs = _target_table(replace(self.template, destination=match))
+            targets, access = _target_table(replace(self.template, destination=match))
             if not targets:
                 self.no_targets.append(j)
             for node, (_t, k) in targets.items():
-                if node in legs:
-                    access[len(dest)] = legs[node]
                 dest.append(j)
                 nodes.append(node)
                 keys.append(k)
                 city.append(self.country_index.get(match.country, -1))
+                legs.append(access.get(node))
         self.t_dest = np.array(dest, dtype=np.int64)
         self.t_node = np.array(nodes, dtype=np.int64)
         self.t_key = np.array(keys, dtype=np.float64)
-        legs_by_row = {row: a for row, a in access.items()}
-        arrays = self._access_arrays({}, self.t_node.tolist())
-        for row, a in legs_by_row.items():  # keyed by target row, not node
-            one = self._access_arrays({0: a}, [0])
-            for name in ("has", "distance", "time", "cost", "co2e", "risk"):
-                arrays[name][row] = one[name][0]
-        arrays["city_country"] = np.array(city, dtype=np.int64)
-        self.t_access = arrays
+        self.t_access = self._access_arrays(legs, nodes) | {
+            "city_country": np.array(city, dtype=np.int64)}
         self._far = frozenset(self.no_targets)
         countries = sorted({m.country for m in self.destinations})
         self.by_country = {c: np.array([j for j, m in enumerate(self.destinations)
@@ -240,8 +231,8 @@ class Sweep:
             req = replace(self.template, origin=match, depart=depart)
             origins, access = _origin_table(req)
             nodes = list(origins)
-            arrays = self._access_arrays(access, range(self.cn.n_nodes))
-            arrays["place_country"] = self.cn.node_country.astype(np.int64)
+            every = range(self.cn.n_nodes)
+            arrays = self._access_arrays([access.get(n) for n in every], every)
             found = (req, nodes, origins, arrays)
             if len(self._origins) > 4096:
                 self._origins.clear()

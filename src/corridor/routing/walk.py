@@ -35,6 +35,29 @@ N_INT = 5
 # edge kinds, as corridor.routing.compile numbers them
 _KIND_LINK, _KIND_CROSSING, _KIND_TRANSFER = 0, 1, 2
 
+# a leg's integer fields (place -1: the origin city, -2: the destination city) and figures
+L_KIND, L_FROM, L_TO, L_FC, L_TC, L_MODE, L_EDGE, L_NONE = range(8)
+V_DIST, V_DUR, V_COST, V_CO2, V_RISK = range(5)
+
+
+@njit(cache=True)
+def _put(li, lf, m, kind, frm, to, fc, tc, mode, edge, none, dist, dur, cost, co2, risk):
+    """Write leg ``m`` (``none``: its cost is unknown, ``cost`` then 0); return ``m + 1``."""
+    li[m, L_KIND] = kind
+    li[m, L_FROM] = frm
+    li[m, L_TO] = to
+    li[m, L_FC] = fc
+    li[m, L_TC] = tc
+    li[m, L_MODE] = mode
+    li[m, L_EDGE] = edge
+    li[m, L_NONE] = 1 if none else 0
+    lf[m, V_DIST] = dist
+    lf[m, V_DUR] = dur
+    lf[m, V_COST] = cost
+    lf[m, V_CO2] = co2
+    lf[m, V_RISK] = risk
+    return m + 1
+
 
 @njit(cache=True)
 def _walk(ends, pred, edge, time, enter, lab_node,
@@ -64,19 +87,8 @@ def _walk(ends, pred, edge, time, enter, lab_node,
     f_reach = np.empty(cap, np.float64)
     f_enter = np.empty(cap, np.float64)
     legs = 4 * cap + 2
-    l_kind = np.empty(legs, np.int64)
-    l_from = np.empty(legs, np.int64)  # place index (-1: a city)
-    l_to = np.empty(legs, np.int64)
-    l_fc = np.empty(legs, np.int64)  # country index
-    l_tc = np.empty(legs, np.int64)
-    l_dist = np.empty(legs, np.float64)
-    l_dur = np.empty(legs, np.float64)
-    l_cost = np.empty(legs, np.float64)
-    l_none = np.empty(legs, np.bool_)  # the leg has no cost (None)
-    l_co2 = np.empty(legs, np.float64)
-    l_risk = np.empty(legs, np.float64)
-    l_mode = np.empty(legs, np.int64)
-    l_edge = np.empty(legs, np.int64)
+    li = np.empty((legs, 8), np.int64)  # per leg: the L_* integer fields
+    lf = np.empty((legs, 5), np.float64)  # per leg: the V_* figures
     km = np.empty(n_modes, np.float64)
     first = np.empty(n_modes, np.int64)
     countries = np.empty(2 * legs + 2, np.int64)
@@ -138,20 +150,11 @@ def _walk(ends, pred, edge, time, enter, lab_node,
         clock = offset
         root_node = lab_node[root]
         if o_has[root_node]:
-            l_kind[m] = ACCESS
-            l_from[m] = -1  # the origin city
-            l_to[m] = n_place[root_node]
-            l_fc[m] = o_city_country
-            l_tc[m] = o_place_country[root_node]
-            l_dist[m] = o_dist[root_node]
-            l_dur[m] = o_time[root_node]
-            l_none[m] = np.isnan(o_cost[root_node]) or not has_factor
-            l_cost[m] = 0.0 if l_none[m] else o_cost[root_node] * factor
-            l_co2[m] = o_co2[root_node]
-            l_risk[m] = o_risk[root_node]
-            l_mode[m] = road_mode
-            l_edge[m] = -1
-            m += 1
+            none = np.isnan(o_cost[root_node]) or not has_factor
+            m = _put(li, lf, m, ACCESS, -1, n_place[root_node], o_city_country,
+                     o_place_country[root_node], road_mode, -1, none, o_dist[root_node],
+                     o_time[root_node], 0.0 if none else o_cost[root_node] * factor,
+                     o_co2[root_node], o_risk[root_node])
             clock += o_time[root_node]
         for i in range(n):
             e = s_edge[i]
@@ -159,103 +162,45 @@ def _walk(ends, pred, edge, time, enter, lab_node,
             dst = e_dst[e]
             kind = e_kind[e]
             src_risk = c_risk[n_country[src]]
+            here, there = n_place[src], n_place[dst]
             wait_h = s_enter[i] - s_reach[i]
-            if wait_h > 1e-9:
-                l_kind[m] = WAIT
-                l_from[m] = n_place[src]
-                l_to[m] = n_place[src]
-                l_fc[m] = n_country[src]
-                l_tc[m] = n_country[src]
-                l_dist[m] = 0.0
-                l_dur[m] = wait_h
-                l_cost[m] = wait_h * wait_cost_h
-                l_none[m] = False
-                l_co2[m] = 0.0
-                l_risk[m] = src_risk
-                l_mode[m] = -1
-                l_edge[m] = -1
-                m += 1
+            if wait_h > 1e-9:  # a wait a calendar forces
+                m = _put(li, lf, m, WAIT, here, here, n_country[src], n_country[src], -1, -1,
+                         False, 0.0, wait_h, wait_h * wait_cost_h, 0.0, src_risk)
             duration = s_leave[i] - s_enter[i]
-            if kind == _KIND_LINK and e_certain[e] > 0.0:
+            if kind == _KIND_LINK and e_certain[e] > 0.0:  # a wait every trip meets
                 cw = e_certain[e]
-                l_kind[m] = WAIT
-                l_from[m] = n_place[src]
-                l_to[m] = n_place[src]
-                l_fc[m] = n_country[src]
-                l_tc[m] = n_country[src]
-                l_dist[m] = 0.0
-                l_dur[m] = cw
-                l_cost[m] = cw * wait_cost_h
-                l_none[m] = False
-                l_co2[m] = 0.0
-                l_risk[m] = src_risk
-                l_mode[m] = -1
-                l_edge[m] = -1
-                m += 1
+                m = _put(li, lf, m, WAIT, here, here, n_country[src], n_country[src], -1, -1,
+                         False, 0.0, cw, cw * wait_cost_h, 0.0, src_risk)
                 duration -= cw
             held_h = 0.0
             if kind == _KIND_CROSSING:
                 held = duration - e_time[e]
                 if held > 1e-9:
                     held_h = held
-            if kind == _KIND_LINK:
-                l_kind[m] = LINK
-            elif kind == _KIND_CROSSING:
-                l_kind[m] = BORDER
-            else:
-                l_kind[m] = TRANSFER
-            l_from[m] = n_place[src]
-            l_to[m] = n_place[dst]
-            l_fc[m] = n_country[src]
-            l_tc[m] = n_country[dst]
-            l_dist[m] = e_dist[e]
-            l_dur[m] = duration - held_h
-            l_none[m] = np.isnan(e_cost[e]) or not has_factor
-            l_cost[m] = 0.0 if l_none[m] else e_cost[e] * factor
-            l_co2[m] = 0.0 if kind == _KIND_TRANSFER else e_co2[e]
-            l_risk[m] = e_risk[e]
-            l_mode[m] = e_mode[e]
-            l_edge[m] = e
-            m += 1
-            if held_h > 0.0:
-                l_kind[m] = WAIT
-                l_from[m] = n_place[dst]
-                l_to[m] = n_place[dst]
-                l_fc[m] = n_country[dst]
-                l_tc[m] = n_country[dst]
-                l_dist[m] = 0.0
-                l_dur[m] = held_h
-                l_cost[m] = held_h * wait_cost_h
-                l_none[m] = False
-                l_co2[m] = 0.0
-                l_risk[m] = src_risk
-                l_mode[m] = -1
-                l_edge[m] = -1
-                m += 1
+            leg = LINK if kind == _KIND_LINK else BORDER if kind == _KIND_CROSSING \
+                else TRANSFER
+            none = np.isnan(e_cost[e]) or not has_factor
+            m = _put(li, lf, m, leg, here, there, n_country[src], n_country[dst], e_mode[e], e,
+                     none, e_dist[e], duration - held_h, 0.0 if none else e_cost[e] * factor,
+                     0.0 if kind == _KIND_TRANSFER else e_co2[e], e_risk[e])
+            if held_h > 0.0:  # the post shut when clearance ended
+                m = _put(li, lf, m, WAIT, there, there, n_country[dst], n_country[dst], -1, -1,
+                         False, 0.0, held_h, held_h * wait_cost_h, 0.0, src_risk)
             clock = s_leave[i]
         # a wait told before the transfer it follows (_wait_before_transfer)
         for i in range(m - 1):
-            if l_kind[i] == TRANSFER and l_kind[i + 1] == WAIT and l_to[i] == l_from[i + 1]:
-                for arr in (l_kind, l_from, l_to, l_fc, l_tc, l_mode, l_edge):
-                    arr[i], arr[i + 1] = arr[i + 1], arr[i]
-                for arrf in (l_dist, l_dur, l_cost, l_co2, l_risk):
-                    arrf[i], arrf[i + 1] = arrf[i + 1], arrf[i]
-                l_none[i], l_none[i + 1] = l_none[i + 1], l_none[i]
+            if li[i, L_KIND] == TRANSFER and li[i + 1, L_KIND] == WAIT \
+                    and li[i, L_TO] == li[i + 1, L_FROM]:
+                for c in range(li.shape[1]):
+                    li[i, c], li[i + 1, c] = li[i + 1, c], li[i, c]
+                for c in range(lf.shape[1]):
+                    lf[i, c], lf[i + 1, c] = lf[i + 1, c], lf[i, c]
         if d_has[r]:
-            l_kind[m] = ACCESS
-            l_from[m] = n_place[lab_node[end]]
-            l_to[m] = -2  # the destination city
-            l_fc[m] = d_place_country[r]
-            l_tc[m] = d_city_country[r]
-            l_dist[m] = d_dist[r]
-            l_dur[m] = d_time[r]
-            l_none[m] = np.isnan(d_cost[r]) or not has_factor
-            l_cost[m] = 0.0 if l_none[m] else d_cost[r] * factor
-            l_co2[m] = d_co2[r]
-            l_risk[m] = d_risk[r]
-            l_mode[m] = road_mode
-            l_edge[m] = -1
-            m += 1
+            none = np.isnan(d_cost[r]) or not has_factor
+            m = _put(li, lf, m, ACCESS, n_place[lab_node[end]], -2, d_place_country[r],
+                     d_city_country[r], road_mode, -1, none, d_dist[r], d_time[r],
+                     0.0 if none else d_cost[r] * factor, d_co2[r], d_risk[r])
             clock += d_time[r]
         # totals, leg after leg
         total_h = clock - offset
@@ -277,31 +222,31 @@ def _walk(ends, pred, edge, time, enter, lab_node,
             first[k] = -1
         used = 0
         for i in range(m):
-            dist += l_dist[i]
-            cost += l_cost[i]
-            co2 += l_co2[i]
-            weighted += l_risk[i] * l_dur[i]
-            if l_none[i]:
+            dist += lf[i, V_DIST]
+            cost += lf[i, V_COST]
+            co2 += lf[i, V_CO2]
+            weighted += lf[i, V_RISK] * lf[i, V_DUR]
+            if li[i, L_NONE]:
                 unknown += 1
-            kind = l_kind[i]
+            kind = li[i, L_KIND]
             if kind == BORDER:
-                border_h += l_dur[i]
+                border_h += lf[i, V_DUR]
             elif kind == WAIT:
-                wait_total += l_dur[i]
+                wait_total += lf[i, V_DUR]
             elif kind == TRANSFER:
                 transfers += 1
             if kind == LINK or kind == ACCESS:
-                moving += l_dur[i]
-                mode = l_mode[i]
+                moving += lf[i, V_DUR]
+                mode = li[i, L_MODE]
                 if first[mode] < 0:
                     first[mode] = used
                     used += 1
-                km[mode] += l_dist[i]
-            for c in (l_fc[i], l_tc[i]):
+                km[mode] += lf[i, V_DIST]
+            for c in (li[i, L_FC], li[i, L_TC]):
                 if n_c == 0 or countries[n_c - 1] != c:
                     countries[n_c] = c
                     n_c += 1
-            e = l_edge[i]
+            e = li[i, L_EDGE]
             if e >= 0 and e_cross[e] >= 0 and (kind == BORDER or kind == LINK):
                 if n_cross < width:
                     seq_cross[w, n_cross] = e_cross[e]
@@ -363,7 +308,7 @@ def _walk(ends, pred, edge, time, enter, lab_node,
             p = 0
             last = -3
             for i in range(m):
-                for place in (l_from[i], l_to[i]):
+                for place in (li[i, L_FROM], li[i, L_TO]):
                     if place >= 0 and place != last:  # not an access leg's city
                         if p < path_width:
                             seq_path[w, p] = place
