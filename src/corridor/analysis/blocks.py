@@ -163,8 +163,9 @@ def task_block(job: JobSpec, origin: int, j0: int, j1: int, state: dict[str, Any
                 pairs = [j for j in range(n_j) if j not in same]
                 if job.draws == 0 and not pairwise:
                     sweep = _sweep(job, state, case, cargo)
-                    answers = sweep.run(job.origin_matches[origin], depart,
-                                        skip=[j0 + j for j in same])
+                    with sweep.lock:  # Dask thread workers share this process's sweeps
+                        answers = sweep.run(job.origin_matches[origin], depart,
+                                            skip=[j0 + j for j in same])
                     _fill(block, sweep, answers, js, rows, floats, ints, valid, texts, job)
                     pairs = [j - j0 for j in answers.redo]
                 for j in pairs:
@@ -182,7 +183,7 @@ def _sweep(job: JobSpec, state: dict[str, Any], case: str, cargo: str) -> Sweep:
     sweeps = state.setdefault("sweeps", {})
     key = (job.token, case, cargo)
     sweep = sweeps.get(key)
-    if sweep is None:
+    if sweep is None:  # two threads may both build it: the same sweep, the last one kept
         sweep = sweeps[key] = Sweep(state["cases"][case], cargo, job.optimize,
                                     job.destination_matches, path=job.paths)
     return sweep

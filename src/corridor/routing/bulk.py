@@ -18,6 +18,7 @@ search stops at, and the walk repeats ``build_route``'s accounting leg by leg.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -130,6 +131,7 @@ class Sweep:
                          "wait_cost_h": profile.wait_cost_usd_per_day / 24.0,
                          "road_mode": MODES.index("road"), "n_modes": len(MODES)}
         self._targets()
+        self.lock = threading.Lock()  # its caches are not for two threads at once
         self._masks: dict[tuple, np.ndarray] = {}
         self._tables: dict[dt.datetime, np.ndarray] = {}
         self._grouped: dict[tuple, list] = {}

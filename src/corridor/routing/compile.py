@@ -13,6 +13,7 @@ import datetime as dt
 import math
 import os
 import statistics
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -171,7 +172,7 @@ class CompiledNetwork:
             return 0
 
         arrays = sum(size(v) for v in vars(self).values())
-        tables = sum(t.nbytes for t in self._calendar_cache.values())
+        tables = sum(t.nbytes for t in list(self._calendar_cache.values()))
         return arrays + tables
 
     def next_open_table(self, start: dt.datetime | None) -> np.ndarray:
@@ -300,6 +301,8 @@ def enter_and_leave(hot: HotLists, next_open: Sequence[np.ndarray] | None, edge:
 _COMPILED: OrderedDict[str, CompiledNetwork] = OrderedDict()
 """Compiled networks by content hash, least recently used first (see :func:`cache_limit`)."""
 
+_LOCK = threading.RLock()  # the cache is shared by threads (the server, Dask thread workers)
+
 _CACHE_BYTES = [int(float(os.environ.get("CORRIDOR_CACHE_MB", "512")) * 2**20)]
 
 
@@ -323,17 +326,19 @@ def cache_limit(megabytes: float | None = None) -> int:
 
 def cached_bytes() -> int:
     """The bytes the cached compiled networks hold now (arrays and calendar tables)."""
-    return sum(c.nbytes for c in _COMPILED.values())
+    with _LOCK:
+        return sum(c.nbytes for c in list(_COMPILED.values()))
 
 
 def _trim(keep: CompiledNetwork | None = None) -> None:
     """Drop the least recently used compiled networks (never ``keep``, the one in use)
     until the cache fits its bound."""
-    while cached_bytes() > _CACHE_BYTES[0]:
-        victim = next((k for k, c in _COMPILED.items() if c is not keep), None)
-        if victim is None:
-            break
-        del _COMPILED[victim]
+    with _LOCK:
+        while cached_bytes() > _CACHE_BYTES[0]:
+            victim = next((k for k, c in _COMPILED.items() if c is not keep), None)
+            if victim is None:
+                break
+            del _COMPILED[victim]
 
 
 def _risk_table(network: Network) -> tuple[tuple[str, ...], np.ndarray, tuple[str, ...]]:
@@ -463,13 +468,15 @@ def compile_network(network: Network, *, passenger: bool = False) -> CompiledNet
     True
     """
     key = f"{network.content_hash}:{'passenger' if passenger else 'freight'}"
-    cached = _COMPILED.get(key)
-    if cached is not None and cached.network is network:
-        _COMPILED.move_to_end(key)
-        return cached
+    with _LOCK:
+        cached = _COMPILED.get(key)
+        if cached is not None and cached.network is network:
+            _COMPILED.move_to_end(key)
+            return cached
     compiled = _compile(network, passenger)
-    _COMPILED[key] = compiled
-    _trim(keep=compiled)
+    with _LOCK:
+        _COMPILED[key] = compiled
+        _trim(keep=compiled)
     return compiled
 
 
