@@ -109,6 +109,8 @@ def run_one(engine: str, cities: int, months: str, workers: int, draws: int,
         "digest": f"{counts['crc']:08x}", "parquet_mb": size_mb,
         "driver_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "workers_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "driver_cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
+        "workers_cpu_s": sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]),
     }
 
 
@@ -176,13 +178,15 @@ def main(argv: list[str] | None = None) -> None:
           f"({base['keys']:,} routed keys, draws={args.draws}, workers={args.workers}"
           f"{', written to Parquet' if args.write else ''})")
     print(f"{'engine':<10} {'wall s':>8} {'pairs/s':>10} {'vs first':>9} {'vs peer':>9} "
-          f"{'driver MB':>10} {'workers MB':>11} {'rows':>11}")
+          f"{'driver MB':>10} {'workers MB':>11} {'driver CPU s':>13} {'workers CPU s':>14} "
+          f"{'rows':>11}")
     for r in results:
         same = "identical" if r["digest"] == base["digest"] else "DIFFERENT"
         print(f"{r['engine']:<10} {r['seconds']:8.1f} {r['pairs_per_s']:10.0f} "
               f"{base['seconds'] / r['seconds']:8.2f}× "
               f"{r['pairs_per_s'] / peer['pairs_per_s']:8.0f}× {r['driver_maxrss_mb']:10.0f} "
-              f"{r['workers_maxrss_mb']:11.0f} {same:>11}")
+              f"{r['workers_maxrss_mb']:11.0f} {r['driver_cpu_s']:13.1f} "
+              f"{r['workers_cpu_s']:14.1f} {same:>11}")
     print(f"peer: plan_route one pair at a time, {peer['keys']:,} pairs in "
           f"{peer['seconds']:.1f} s ({peer['pairs_per_s']:.0f} pairs/s)")
     print(f"no route: {base['no_route']:,} keys")

@@ -162,7 +162,7 @@ def task_block(job: JobSpec, origin: int, j0: int, j1: int, state: dict[str, Any
                     texts["error"].codes[rows[j]] = texts["error"].code(SAME_PLACE)
                 pairs = [j for j in range(n_j) if j not in same]
                 if job.draws == 0 and not pairwise:
-                    sweep = _sweep(job, state, case, cargo)
+                    sweep = sweep_for(job, state, case, cargo)
                     with sweep.lock:  # Dask thread workers share this process's sweeps
                         answers = sweep.run(job.origin_matches[origin], depart,
                                             skip=[j0 + j for j in same])
@@ -177,7 +177,9 @@ def task_block(job: JobSpec, origin: int, j0: int, j1: int, state: dict[str, Any
     return block
 
 
-def _sweep(job: JobSpec, state: dict[str, Any], case: str, cargo: str) -> Sweep:
+def sweep_for(job: JobSpec, state: dict[str, Any], case: str, cargo: str) -> Sweep:
+    """This process's :class:`~corridor.routing.bulk.Sweep` for a case and cargo of the job
+    (made on first use)."""
     from corridor.routing.bulk import Sweep
 
     sweeps = state.setdefault("sweeps", {})

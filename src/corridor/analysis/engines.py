@@ -122,14 +122,41 @@ def _worker_task(token: str, task: Task) -> list[Any]:
 
 def _run_processes(job: JobSpec, tasks: Iterator[Task], network: Network,
                    scenarios: Sequence[Scenario], workers: int) -> Iterator[Block]:
+    """The process pool. Where processes can be forked (Linux), the networks, the sweeps,
+    their calendar tables and the compiled kernels are made here once, before the pool
+    starts, and every worker inherits them warm; elsewhere each worker builds them in its
+    initializer."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, initializer=_install,
-                             initargs=(job, job.token, network.folder, tuple(scenarios),
-                                       network.content_hash)) as pool:
-        for part in _in_order(lambda task: pool.submit(_worker_task, job.token, task), tasks,
-                              4 * workers):
-            yield from part
+    context = None
+    built = False
+    if "fork" in multiprocessing.get_all_start_methods() and job.token not in _STATE:
+        _install(job, job.token, network.folder, tuple(scenarios), network.content_hash)
+        warm(job, _STATE[job.token])
+        context, built = multiprocessing.get_context("fork"), True
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                 initializer=_install,
+                                 initargs=(job, job.token, network.folder, tuple(scenarios),
+                                           network.content_hash)) as pool:
+            for part in _in_order(lambda task: pool.submit(_worker_task, job.token, task),
+                                  tasks, 4 * workers):
+                yield from part
+    finally:
+        if built:
+            _STATE.pop(job.token, None)
+
+
+def warm(job: JobSpec, state: dict[str, Any]) -> None:
+    """Make every sweep of the job, its calendar tables and the compiled kernels ready (one
+    tiny search), so that processes forked from here start with them."""
+    from corridor.analysis.blocks import sweep_for
+
+    for case in job.cases:
+        for cargo in job.cargos:
+            sweep = sweep_for(job, state, case, cargo)
+            sweep.warm(job.departures, job.origin_matches[0])
 
 
 def _pack_folder(folder: str) -> dict[str, bytes]:
@@ -183,9 +210,22 @@ def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
                           "'corridor[matrix]' (dask.distributed is not installed)") from None
 
     cluster = None
+    built = False
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        import multiprocessing
+
+        import dask
+
+        method = "spawn"
+        if "fork" in multiprocessing.get_all_start_methods() and job.token not in _STATE:
+            # the local cluster's workers are forked from here with the networks, sweeps,
+            # calendar tables and kernels made once (the plugin then finds them ready)
+            _install(job, job.token, network.folder, tuple(scenarios), network.content_hash)
+            warm(job, _STATE[job.token])
+            method, built = "fork", True
+        with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
         client = Client(cluster)
     elif isinstance(scheduler, Client):
         client = scheduler
@@ -216,3 +256,5 @@ def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
             client.close()
         if cluster is not None:
             cluster.close()
+        if built:
+            _STATE.pop(job.token, None)

@@ -241,6 +241,14 @@ class Sweep:
             self._origins[(match.id, depart.minute)] = found
         return found
 
+    def warm(self, departures: Sequence[dt.datetime], origin: Match) -> None:
+        """Make the calendar tables of ``departures`` and load the compiled kernels (one
+        search from ``origin``), so that a process forked afterwards has them."""
+        for depart in departures:
+            self._calendars(depart)
+        with self.lock:
+            self.run(origin, departures[0])
+
     def _calendars(self, depart: dt.datetime) -> np.ndarray:
         """The calendars' next-open table from ``depart``'s hour, kept for the departures of
         a matrix (a few MB each; the compiled network's own cache holds fewer)."""
