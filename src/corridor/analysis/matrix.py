@@ -285,7 +285,7 @@ def _blocks(
                                  "worker from its folder; load it with "
                                  "corridor.load_network(folder)")
     size = 1 if engine == "inprocess" else (workers or os.cpu_count() or 1)
-    tasks = _tasks(job, size)
+    tasks = _tasks(job, size, engine)
     blocks = run_tasks(job, tasks, network, loaded, engine, size, scheduler)
     if progress:
         blocks = _with_progress(blocks, math.prod(job.shape))
@@ -307,15 +307,18 @@ def _columns(columns: Sequence[str] | None, paths: bool) -> tuple[str, ...]:
     return wanted
 
 
-_TASK_ROWS = 20_000  # rows a task off this process computes, about (0.1 s of work)
+_TASK_ROWS = {"processes": 20_000, "dask": 60_000}
+"""Rows a task off this process computes, about (0.1 s of work for a pool process; Dask's
+round trip costs more, so its tasks are larger)."""
 
 
-def _tasks(job: JobSpec, workers: int) -> Iterator[tuple[int, int, int, int]]:
+def _tasks(job: JobSpec, workers: int,
+           engine: str = "processes") -> Iterator[tuple[int, int, int, int]]:
     """Tasks ``(i0, i1, j0, j1)`` in key order. Without Monte Carlo draws one search per
     origin answers all its destinations: a task is a run of origins, one in this process,
-    else about 20,000 rows' worth (a task's round trip costs a few milliseconds) but at
-    least four tasks per worker. With draws every pair is routed on its own: a task is one
-    origin and a run of its destinations, about eight tasks per worker."""
+    else about :data:`_TASK_ROWS` rows' worth but at least four tasks per worker. With
+    draws every pair is routed on its own: a task is one origin and a run of its
+    destinations, about eight tasks per worker."""
     n_o, n_d, n_k, n_c, n_g = job.shape
     if job.draws > 0:
         run = max(1, min(n_d, math.ceil(n_o * n_d / (workers * 8) / n_o)))
@@ -324,8 +327,8 @@ def _tasks(job: JobSpec, workers: int) -> Iterator[tuple[int, int, int, int]]:
                 yield i, i + 1, j0, min(n_d, j0 + run)
         return
     per = 1
-    if workers > 1:
-        per = max(1, min(_TASK_ROWS // max(1, n_d * n_k * n_c * n_g),
+    if engine != "inprocess":
+        per = max(1, min(_TASK_ROWS[engine] // max(1, n_d * n_k * n_c * n_g),
                          math.ceil(n_o / (4 * workers))))
     for i0 in range(0, n_o, per):
         yield i0, min(n_o, i0 + per), 0, n_d
