@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from systemdeps import missing
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -51,8 +53,8 @@ def server_url():
 @pytest.fixture
 def browser_page(server_url, tmp_path):
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(f"{CHROMIUM} is missing: the browser test needs Debian's chromium "
-                    "(sudo apt-get install -y chromium)", pytrace=False)
+        missing(f"{CHROMIUM} is missing: the browser test needs Debian's chromium "
+                "(sudo apt-get install -y chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

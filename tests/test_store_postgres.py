@@ -34,6 +34,7 @@ from corridor.server.store import (
     StoreFullError,
     open_store,
 )
+from systemdeps import missing
 
 from netbuilder import tiny
 
@@ -58,10 +59,9 @@ def _bindir() -> Path:
         bindir = Path(initdb).parent
         if (bindir / "pg_ctl").exists():
             return bindir
-    pytest.fail("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb and "
-                "pg_ctl): install Debian's package with `sudo apt-get install -y postgresql` "
-                "(the store tests start their own private server; no service needs to run)",
-                pytrace=False)
+    missing("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb and "
+            "pg_ctl): install Debian's package with `sudo apt-get install -y postgresql` "
+            "(the store tests start their own private server; no service needs to run)")
 
 
 def _free_port() -> int:
@@ -86,10 +86,9 @@ class Cluster:
             try:
                 pg = pwd.getpwnam("postgres")
             except KeyError:
-                pytest.fail("running as root, and there is no `postgres` user to run the "
-                            "test server as: install Debian's package (apt-get install -y "
-                            "postgresql creates it) or run the tests as another user",
-                            pytrace=False)
+                missing("running as root, and there is no `postgres` user to run the "
+                        "test server as: install Debian's package (apt-get install -y "
+                        "postgresql creates it) or run the tests as another user")
             for path in (self.root, self.sock):
                 os.chown(path, pg.pw_uid, pg.pw_gid)
             self.as_postgres = ["runuser", "-u", "postgres", "--"]
