@@ -221,3 +221,20 @@ def test_serve_without_the_extra_names_it(tmp_path):
                          timeout=60)
     assert out.returncode == 2
     assert "pip install 'corridor[server]'" in out.stderr
+
+
+def test_first_search_says_it_compiles(tmp_path):
+    """With an empty numba cache the searching commands say they compile first (the
+    command here fails on its place name before any search, so nothing is compiled)."""
+    import os
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    done = subprocess.run([CORRIDOR, "route", "Nowhereabad", "Kabul"], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert "compiling the route searches" in done.stderr
+    done = subprocess.run([CORRIDOR, "places", "Kabul"], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert "compiling" not in done.stderr  # no search, no notice
+    done = subprocess.run([CORRIDOR, "route", "Nowhereabad", "Kabul"], capture_output=True,
+                          text=True, timeout=120)
+    assert "compiling" not in done.stderr  # this install's cache is warm

@@ -72,10 +72,23 @@ def _network(path: str | None):
     return load_network(path)
 
 
+_SEARCHING = frozenset({"route", "calendar", "compare", "critical", "report", "matrix",
+                        "serve", "alternatives"})
+"""Commands that run the compiled searches (told when those are compiled first)."""
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="corridor")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Plan freight and travel routes between Pakistan and Central Asia."""
+    if ctx.invoked_subcommand in _SEARCHING and "--help" not in sys.argv \
+            and "-h" not in sys.argv:
+        from corridor.routing.kernel import compiled
+
+        if compiled() is False:
+            click.echo("corridor: compiling the route searches for this machine (once per "
+                       "install; a minute or two)...", err=True)
 
 
 network_option = click.option(

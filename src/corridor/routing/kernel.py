@@ -35,7 +35,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["dijkstra", "label_search", "lower_bound", "pareto_search", "td_earliest_arrival"]
+__all__ = ["compiled", "dijkstra", "label_search", "lower_bound", "pareto_search",
+           "td_earliest_arrival"]
 
 _EPS = 1e-9
 
@@ -826,3 +827,19 @@ def pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, t
         if n_lab >= 0:
             return (*(a[:n_lab] for a in out[:7]), out[7])
         cap *= 4
+
+
+def compiled() -> bool | None:
+    """Whether the searches' machine code is already in numba's on-disk cache (``False``:
+    the next search compiles it, a minute or two once per install; ``None``: unknown).
+
+    numba keeps it beside this module (``__pycache__``) or, where the install is read-only,
+    in the user's cache folder; ``NUMBA_CACHE_DIR`` chooses another.
+    """
+    import os
+
+    try:
+        return all(os.path.exists(f._cache._cache_file._index_path)
+                   for f in (_label_search, _pareto_search))
+    except AttributeError:  # another numba: its cache is not for us to read
+        return None
