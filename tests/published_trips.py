@@ -14,7 +14,7 @@ the bundled network and the figure is compared with the range:
   train or plane, borders and gauge changes included, without getting to the station or
   airport (what a timetable or a freight-train report gives).
 
-Run ``python tests/published_trips.py`` for the Markdown table in the README.
+Run ``python tests/published_trips.py`` for the Markdown table in docs/network.md.
 """
 
 from __future__ import annotations

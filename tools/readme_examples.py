@@ -1,11 +1,11 @@
-"""Run the README's ``$ corridor ...`` examples and write their output back in place.
+"""Run the documentation's ``$ corridor ...`` examples and write their output back in place.
 
 Every fenced block that holds lines starting with ``$ corridor`` is an example: each such
 command is run (from the repository root, with the installed ``corridor``) and the lines up
 to the next command or the end of the block are replaced by what it printed. Commands that
 need a folder prepared by hand (``validate broken/``) are left as they are.
 
-    python tools/readme_examples.py            # rewrite README.md
+    python tools/readme_examples.py            # rewrite README.md and docs/*.md
     python tools/readme_examples.py --check    # exit 1 if an example's output changed
 """
 
@@ -62,15 +62,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
-    readme = ROOT / "README.md"
-    before = readme.read_text(encoding="utf-8").split("\n")
-    after = rewrite(before)
-    if args.check:
-        return int(after != before)
-    with tempfile.NamedTemporaryFile("w", dir=ROOT, delete=False, encoding="utf-8") as tmp:
-        tmp.write("\n".join(after))
-    os.replace(tmp.name, readme)
-    return 0
+    changed = False
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        before = page.read_text(encoding="utf-8").split("\n")
+        after = rewrite(before)
+        changed |= after != before
+        if args.check or after == before:
+            continue
+        with tempfile.NamedTemporaryFile("w", dir=page.parent, delete=False,
+                                         encoding="utf-8") as tmp:
+            tmp.write("\n".join(after))
+        os.replace(tmp.name, page)
+    return int(changed) if args.check else 0
 
 
 if __name__ == "__main__":

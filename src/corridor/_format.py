@@ -207,8 +207,9 @@ def format_comparison(result: Comparison) -> str:
         lines += ["", f"trade baseline: {base['describe']}"
                   + (f" — {base['notes']}" if base.get("notes") else ""),
                   "trade impact: partial-equilibrium gravity on the change in median days and "
-                  "cost per shipment on this departure date (policy facts §7; see README); the "
-                  "dollar figure assumes the pair's whole trade fares like this shipment"]
+                  "cost per shipment on this departure date (policy facts §7; see "
+                  "docs/scenarios.md); the dollar figure assumes the pair's whole trade fares "
+                  "like this shipment"]
     return "\n".join(lines)
 
 
