@@ -126,6 +126,19 @@ def test_plan_switch_compare_calendar_and_error(server_url, browser_page, tmp_pa
     assert "Karachi" in page.inner_text("#legs") and "Almaty" in page.inner_text("#legs")
     assert "days" in page.inner_text("#summary") or " h" in page.inner_text("#summary")
 
+    # the basemap names the region's countries, and from zoom 6 the network's towns
+    countries = {c.upper() for c in page.locator(".country-label").all_inner_texts()}
+    assert {"PAKISTAN", "AFGHANISTAN", "KAZAKHSTAN"} <= countries, countries
+    steps = 0
+    while not page.locator(".city-label").count() and steps < 4:
+        page.click(".leaflet-control-zoom-in")
+        page.wait_for_timeout(300)
+        steps += 1
+    assert "Almaty" in page.locator(".city-label").all_inner_texts()
+    for _ in range(steps):  # back to the route's view
+        page.click(".leaflet-control-zoom-out")
+        page.wait_for_timeout(300)
+
     # alternatives: pick another one; the summary, table and map follow
     alts = page.locator("button.alt")
     assert alts.count() >= 2
@@ -188,6 +201,9 @@ def test_plan_switch_compare_calendar_and_error(server_url, browser_page, tmp_pa
     page.wait_for_selector(".status.error")
     message = page.inner_text("#status")
     assert "unknown place 'Zzqxv'" in message and "did you mean" in message, message
+    # the last route does not stay on the map as if it answered the new question
+    assert page.locator("path.route-leg").count() == 0
+    assert page.locator("#results").is_hidden()
 
     assert all("404" in e for e in errors), errors
     assert not blocked, f"requests to outside the local server: {blocked}"

@@ -78,16 +78,46 @@
   map.fitBounds([[22, 50], [48, 82]]);
   var countriesLayer = L.layerGroup().addTo(map);
   var networkLayer = L.layerGroup().addTo(map);
+  var labelLayer = L.layerGroup().addTo(map);  // country names, under the route
+  var cityLayer = L.layerGroup();  // the network's cities, from zoom CITY_ZOOM
   var routeLayer = L.layerGroup().addTo(map);
+  var CITY_ZOOM = 6;
+
+  function label(latlng, text, kind) {
+    return L.marker(latlng, { interactive: false, keyboard: false,
+                              icon: L.divIcon({ className: "map-label " + kind,
+                                                html: "<span></span>", iconSize: null }) })
+      .on("add", function () { this.getElement().firstChild.textContent = text; });
+  }
+  function showCities() {
+    if (map.getZoom() >= CITY_ZOOM) { cityLayer.addTo(map); } else { cityLayer.remove(); }
+  }
+  map.on("zoomend", showCities);
 
   fetch("/static/vendor/world-atlas/countries-50m.json").then(function (r) {
     if (!r.ok) { throw new Error(); }
     return r.json();
   }).then(function (topo) {
     var geo = topojson.feature(topo, topo.objects.countries);
+    var region = L.latLngBounds([[18, 40], [56, 100]]);
     L.geoJSON(geo, {
       interactive: false,
-      style: { color: "#9a9183", weight: 0.8, fillColor: "#f3efe6", fillOpacity: 1 }
+      style: { color: "#9a9183", weight: 0.8, fillColor: "#f3efe6", fillOpacity: 1 },
+      onEachFeature: function (feature, layer) {
+        // each country of the region named at the middle of its largest part
+        var name = feature.properties && feature.properties.name;
+        var parts = layer.getLayers ? layer.getLayers() : [layer];
+        var biggest = null, area = -1;
+        parts.forEach(function (part) {
+          var b = part.getBounds();
+          var a = (b.getNorth() - b.getSouth()) * (b.getEast() - b.getWest());
+          if (a > area) { area = a; biggest = b; }
+        });
+        // (a country smaller than about 2.5° × 2.5° is left unnamed: its name would cover it)
+        if (name && biggest && area >= 6 && region.contains(biggest.getCenter())) {
+          label(biggest.getCenter(), name, "country-label").addTo(labelLayer);
+        }
+      }
     }).addTo(countriesLayer);
   }).catch(function () { setStatus("The country boundaries could not be loaded.", "error"); });
 
@@ -103,6 +133,13 @@
                  dashArray: f.properties.status === "open" ? null : "3 4" };
       }
     }).addTo(networkLayer);
+    fc.features.forEach(function (f) {  // the network's towns and ports, by name
+      var p = f.properties;
+      if (f.geometry.type !== "Point" || p.feature !== "place" || p.kind === "border_post") { return; }
+      var c = f.geometry.coordinates;
+      label([c[1], c[0]], p.name, "city-label").addTo(cityLayer);
+    });
+    showCities();
   }).catch(function () { /* the route still draws from its legs */ });
 
   var legend = L.control({ position: "bottomright" });
@@ -557,6 +594,13 @@
       show(best);
       setStatus(state.routes.length > 1 ? state.routes.length + " alternatives found." : "Route found.", "ok");
     }).catch(function (err) {
+      // no answer: the last route's map, table and comparisons go, so none is taken for it
+      state.routes = [];
+      state.request = null;
+      routeLayer.clearLayers();
+      $("results").hidden = true;
+      $("compare").textContent = "";
+      clearCalendar();
       setStatus(err.message, "error");
     }).then(function () { busy(false, btn, "Plan route"); });
   });
