@@ -205,9 +205,9 @@ def main(argv: list[str] | None = None) -> None:
 
 def save(args: argparse.Namespace, results: list[dict]) -> None:
     """Write the results so far to ``args.json``, atomically."""
-    from corridor.io.export import _atomic_write
+    from corridor.io.export import atomic_write
 
-    with _atomic_write(args.json, "w", encoding="utf-8") as handle:
+    with atomic_write(args.json, "w", encoding="utf-8") as handle:
         json.dump({"cities": args.cities, "months": args.months, "workers": args.workers,
                    "draws": args.draws, "write": args.write, "results": results}, handle,
                   indent=1)

@@ -13,7 +13,7 @@ import pytest
 import corridor
 from corridor.io.export import (
     LEG_COLUMNS,
-    _atomic_write,
+    atomic_write,
     legs_table,
     routes_geojson,
     write_geojson,
@@ -222,7 +222,7 @@ def test_atomic_writes_leave_no_temporary_files(summer, tiny_network, tmp_path):
 def test_failed_write_keeps_the_old_file(tmp_path):
     path = tmp_path / "kept.txt"
     path.write_text("old", encoding="utf-8")
-    with pytest.raises(RuntimeError), _atomic_write(path, "w", encoding="utf-8") as handle:
+    with pytest.raises(RuntimeError), atomic_write(path, "w", encoding="utf-8") as handle:
         handle.write("half a fi")
         raise RuntimeError("disk full")
     assert path.read_text(encoding="utf-8") == "old"

@@ -13,8 +13,8 @@ import pytest
 
 import corridor
 from corridor.analysis.compare import compare
-from corridor.analysis.report import report
 from corridor.model.scenario import parse_scenario
+from corridor.reports import report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "wbr", "area", "base"}

@@ -20,8 +20,8 @@ from corridor.exceptions import (
 from corridor.io.folder import bundled_network_path, load_network, validate_network
 from corridor.io.gazetteer import Match, find_places
 from corridor.model.network import Network
+from corridor.model.result import Endpoint, Leg, Route, RouteSummary
 from corridor.routing.plan import OBJECTIVES, plan_route
-from corridor.routing.result import Endpoint, Leg, Route, RouteSummary
 
 __version__ = "0.1.0"
 
@@ -32,7 +32,7 @@ _LAZY = {
     "calendar": "corridor.analysis.calendar",
     "compare": "corridor.analysis.compare",
     "criticality": "corridor.analysis.criticality",
-    "report": "corridor.analysis.report",
+    "report": "corridor.reports",
     "trade_impact": "corridor.analysis.trade",
     "trade_baseline": "corridor.analysis.trade",
     "load_scenario": "corridor.io.scenarios",

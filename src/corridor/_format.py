@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from corridor.analysis.calendar import CalendarResult
 from corridor.analysis.compare import Comparison
 from corridor.io.gazetteer import Match
-from corridor.routing.result import Route
+from corridor.model.result import Route
 
 
 def _num(value: float | None, digits: int = 0) -> str:

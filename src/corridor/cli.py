@@ -380,7 +380,7 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
                    calendar_year: int | None, no_critical: bool,
                    network_path: str | None) -> None:
     """Write a report (HTML or Markdown) of baseline against scenarios for a pair."""
-    from corridor.analysis.report import report
+    from corridor.reports import report
 
     _check_suffix(out_path, (".html", ".htm", ".md"), "--out")
     result = report(origin, destination, _split(scenario_names), depart=depart, cargo=cargo,

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from corridor.io.export import _atomic_write, leg_geometry
-from corridor.routing.result import Leg, Route
+from corridor.io.export import atomic_write, leg_geometry
+from corridor.model.result import Leg, Route
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -81,7 +81,7 @@ _HALO = "white"
 
 # --------------------------------------------------------------------------- optional deps
 
-def _require_matplotlib() -> None:
+def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError as exc:
@@ -90,7 +90,7 @@ def _require_matplotlib() -> None:
 
 def _new_figure(width_in: float, height_in: float) -> Figure:
     """A figure on its own Agg canvas: works with no display and leaves pyplot alone."""
-    _require_matplotlib()
+    require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -100,7 +100,7 @@ def _new_figure(width_in: float, height_in: float) -> Figure:
 
 
 def _save_png(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    with _atomic_write(path, "wb") as handle:
+    with atomic_write(path, "wb") as handle:
         fig.savefig(handle, format="png", dpi=_DPI)
     return Path(path)
 
@@ -433,7 +433,7 @@ def route_map(
         Without the ``maps`` extra (matplotlib, basemap-data).
     """
     routes = _as_routes(routes)
-    _require_matplotlib()
+    require_matplotlib()
     lines = [_leg_lines(route, network) for route in routes]
     points = [(leg.from_.lon, leg.from_.lat) for route in routes for leg in route.legs]
     points += [tuple(p) for route_lines in lines for _, line in route_lines for p in line]
@@ -654,7 +654,7 @@ def calendar_plot(
     entries = sorted(result.entries, key=lambda e: e.depart)
     if not entries:
         raise ValueError("the calendar has no departures to plot")
-    _require_matplotlib()
+    require_matplotlib()
     import matplotlib.dates as mdates
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch

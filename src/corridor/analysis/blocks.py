@@ -5,7 +5,7 @@ departure, scenario, cargo) row of that run, in that order. Without Monte Carlo 
 rows come from :class:`corridor.routing.bulk.Sweep` (one search per origin, departure,
 scenario and cargo, every destination in arrays); with draws, and for the rare route the
 arrays cannot hold, from :func:`corridor.plan_route` one pair at a time, through
-:func:`route_fields`, which gives the same fields from a :class:`~corridor.routing.result.Route`.
+:func:`route_fields`, which gives the same fields from a :class:`~corridor.model.result.Route`.
 
 Text columns are dictionary codes (int32, -1 for none) with their dictionary, so a block is
 a few compact arrays to ship between processes, and an Arrow dictionary column for free.
@@ -22,8 +22,8 @@ import numpy as np
 from corridor.exceptions import CorridorError
 
 if TYPE_CHECKING:
+    from corridor.model.result import Route
     from corridor.routing.bulk import Answers, Sweep
-    from corridor.routing.result import Route
 
 __all__ = ["Block", "JobSpec", "route_fields", "task_block", "task_output"]
 

@@ -13,8 +13,8 @@ from corridor.deadline import check as check_deadline
 if TYPE_CHECKING:
     from corridor.analysis.trade import Baseline, TradeImpact
     from corridor.model.network import Network
+    from corridor.model.result import Route
     from corridor.model.scenario import Scenario
-    from corridor.routing.result import Route
 
 __all__ = ["Case", "Comparison", "compare", "compare_pairs", "read_pairs"]
 
@@ -131,11 +131,11 @@ def compare(
     from corridor.exceptions import NoRouteError
     from corridor.io.folder import load_network
     from corridor.model.scenario import apply_scenarios
-    from corridor.routing.plan import _parse_depart, plan_route
+    from corridor.routing.plan import parse_depart, plan_route
 
     base_net = network if network is not None else load_network()
     loaded = _load_all(scenarios, base_net)
-    when = _parse_depart(depart)
+    when = parse_depart(depart)
     options = dict(depart=when, cargo=cargo, optimize=optimize, draws=draws, seed=seed)
 
     def run(net: Network, name: str, title: str, base: Route | None) -> Case:

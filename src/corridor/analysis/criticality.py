@@ -42,9 +42,9 @@ from corridor.exceptions import (
 
 if TYPE_CHECKING:
     from corridor.model.network import Network
+    from corridor.model.result import Route
     from corridor.routing.compile import CompiledNetwork
     from corridor.routing.plan import _Request
-    from corridor.routing.result import Route
     from corridor.routing.search import Found
 
 __all__ = [
@@ -546,9 +546,9 @@ def criticality(
     from corridor.io.folder import load_network
     from corridor.routing.compile import compile_network
     from corridor.routing.itinerary import build_route
-    from corridor.routing.plan import _choice, _parse_depart, _prepare, _run, plan_route
+    from corridor.routing.plan import _prepare, _run, check_choice, parse_depart, plan_route
 
-    objective = _choice(optimize, CRITICALITY_OBJECTIVES, "objective for criticality")
+    objective = check_choice(optimize, CRITICALITY_OBJECTIVES, "objective for criticality")
     kinds = tuple(kinds)
     if not kinds or any(k not in KINDS for k in kinds):
         raise InvalidOptionError(f"kinds {kinds!r}: use one or more of {', '.join(KINDS)}")
@@ -557,7 +557,7 @@ def criticality(
     pair_list = _coerce_pairs(pairs)
     base = network if network is not None else load_network()
     cn = compile_network(base)
-    when = _parse_depart(depart)
+    when = parse_depart(depart)
 
     # -- baselines
     baselines: list[_Baseline] = []

@@ -239,12 +239,12 @@ def _blocks(
     """Check every option, resolve every name; the job and its blocks, lazily, in order."""
     from corridor.io.folder import load_network
     from corridor.limits import check_draws, check_seed
-    from corridor.routing.plan import OBJECTIVES, _choice, _parse_depart
+    from corridor.routing.plan import OBJECTIVES, check_choice, parse_depart
 
     if scheduler is not None:
         engine = "dask"
-    _choice(engine, ENGINES, "engine")
-    _choice(optimize, OBJECTIVES, "objective")
+    check_choice(engine, ENGINES, "engine")
+    check_choice(optimize, OBJECTIVES, "objective")
     if optimize in ("p90", "reliable"):
         raise InvalidOptionError(f"a matrix cannot optimize {optimize!r}; use time, cost, "
                                  "distance, generalized or risk, with draws for P50/P90")
@@ -265,9 +265,9 @@ def _blocks(
     if not cargos:
         raise InvalidOptionError("no cargo; give at least one")
     for name in cargos:
-        _choice(name, network.cargo, "cargo")
+        check_choice(name, network.cargo, "cargo")
     wanted = _columns(columns, paths)
-    when = tuple(sorted({_parse_depart(d) for d in departures}))
+    when = tuple(sorted({parse_depart(d) for d in departures}))
     loaded = _load_scenarios(scenarios)
     case_names = (BASELINE, *(s.name for s in loaded))
     if len(set(case_names)) != len(case_names):
@@ -462,9 +462,9 @@ def _dict_batches(rows: Iterator[dict[str, Any]]) -> Iterator[Any]:
 def _write_parquet(batches: Iterator[Any], path: str | os.PathLike[str], pa: Any) -> Path:
     import pyarrow.parquet as pq
 
-    from corridor.io.export import _atomic_write
+    from corridor.io.export import atomic_write
 
-    with _atomic_write(path, "wb") as handle:
+    with atomic_write(path, "wb") as handle:
         writer = None
         pending: list[Any] = []
         count = 0
@@ -490,9 +490,9 @@ def _write_csv(batches: Iterator[Any], path: str | os.PathLike[str]) -> Path:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from corridor.io.export import _atomic_write
+    from corridor.io.export import atomic_write
 
-    with _atomic_write(path, "wb") as handle:
+    with atomic_write(path, "wb") as handle:
         handle.write("\ufeff".encode())
         writer = None
         for batch in batches:

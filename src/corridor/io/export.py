@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from corridor.model.network import Link, Network
-from corridor.routing.result import Endpoint, Leg, Route
+from corridor.model.result import Endpoint, Leg, Route
 
 __all__ = [
     "LEG_COLUMNS",
@@ -204,7 +204,7 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def _atomic_write(path: str | os.PathLike[str], mode: str = "wb",
+def atomic_write(path: str | os.PathLike[str], mode: str = "wb",
                   **open_kwargs: Any) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success it replaces ``path`` in one step.
 
@@ -235,7 +235,7 @@ def write_geojson(
     """Write :func:`routes_geojson` to ``path`` (UTF-8 JSON), atomically. Returns the path."""
     text = json.dumps(routes_geojson(routes, network), ensure_ascii=False,
                       separators=(",", ":"))
-    with _atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text + "\n")
     return Path(path)
 
@@ -262,6 +262,6 @@ def write_rows_csv(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str],
     for row in rows:
         writer.writerow({k: "" if v is None else ";".join(map(str, v))
                          if isinstance(v, (list, tuple)) else v for k, v in row.items()})
-    with _atomic_write(path, "w", encoding="utf-8-sig", newline="") as handle:
+    with atomic_write(path, "w", encoding="utf-8-sig", newline="") as handle:
         handle.write(buffer.getvalue())
     return Path(path)

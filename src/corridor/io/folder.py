@@ -62,28 +62,28 @@ def _text(value: str) -> str:
     return value
 
 
-def _float(value: str) -> float:
+def parse_float(value: str) -> float:
     number = float(value)
     if not math.isfinite(number):
         raise ValueError("not a finite number")
     return number
 
 
-def _nonneg(value: str) -> float:
-    number = _float(value)
+def parse_nonneg(value: str) -> float:
+    number = parse_float(value)
     if number < 0:
         raise ValueError("must not be negative")
     return number
 
 
-def _positive(value: str) -> float:
-    number = _float(value)
+def parse_positive(value: str) -> float:
+    number = parse_float(value)
     if number <= 0:
         raise ValueError("must be greater than zero")
     return number
 
 
-def _int(value: str) -> int:
+def parse_int(value: str) -> int:
     return int(value)
 
 
@@ -107,13 +107,13 @@ def _ident(value: str) -> str:
 
 
 def _probability(value: str) -> float:
-    number = _float(value)
+    number = parse_float(value)
     if not 0.0 <= number <= 1.0:
         raise ValueError("a probability is between 0 and 1")
     return number
 
 
-def _choice(options: Iterable[str]) -> Callable[[str], str]:
+def one_of(options: Iterable[str]) -> Callable[[str], str]:
     allowed = tuple(options)
 
     def parse(value: str) -> str:
@@ -124,22 +124,22 @@ def _choice(options: Iterable[str]) -> Callable[[str], str]:
     return parse
 
 
-def _gauge(value: str) -> int:
+def parse_gauge(value: str) -> int:
     gauge = int(value)
     if gauge not in GAUGES_MM:
         raise ValueError(f"must be one of {', '.join(map(str, GAUGES_MM))} mm")
     return gauge
 
 
-def _lat(value: str) -> float:
-    number = _float(value)
+def parse_lat(value: str) -> float:
+    number = parse_float(value)
     if not -90 <= number <= 90:
         raise ValueError("latitude must be within -90..90")
     return number
 
 
-def _lon(value: str) -> float:
-    number = _float(value)
+def parse_lon(value: str) -> float:
+    number = parse_float(value)
     if not -180 <= number <= 180:
         raise ValueError("longitude must be within -180..180")
     return number
@@ -153,7 +153,7 @@ def _shape(value: str) -> tuple[tuple[float, float], ...]:
     points = []
     for part in _list(value):
         lat_text, lon_text = part.split()
-        points.append((_lat(lat_text), _lon(lon_text)))
+        points.append((parse_lat(lat_text), parse_lon(lon_text)))
     return tuple(points)
 
 
@@ -180,30 +180,30 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("title", _text, True),
         Column("url", _text),
         Column("year", _text),
-        Column("confidence", _choice(("H", "M", "L", "H/M", "M/L", "H/L"))),
+        Column("confidence", one_of(("H", "M", "L", "H/M", "M/L", "H/L"))),
         Column("notes", _text),
     ),
     "countries.csv": (
         Column("iso3", _iso3, True),
         Column("name", _text, True),
-        Column("road_speed_kmh", _positive),
-        Column("road_cost_usd_per_500km_20t", _nonneg),
-        Column("rail_speed_kmh", _positive),
-        Column("rail_cost_usd_per_500km_20t", _nonneg),
-        Column("gpi_rank", _int),
+        Column("road_speed_kmh", parse_positive),
+        Column("road_cost_usd_per_500km_20t", parse_nonneg),
+        Column("rail_speed_kmh", parse_positive),
+        Column("rail_cost_usd_per_500km_20t", parse_nonneg),
+        Column("gpi_rank", parse_int),
         Column("gpi_year", _text),
         Column("regimes", _list),
         *_COMMON,
-        Column("rail_passenger_speed_kmh", _positive),
+        Column("rail_passenger_speed_kmh", parse_positive),
     ),
     "places.csv": (
         Column("place_id", _ident, True),
         Column("name", _text, True),
         Column("aliases", _list),
         Column("country", _iso3, True),
-        Column("lat", _lat, True),
-        Column("lon", _lon, True),
-        Column("kind", _choice(PLACE_KINDS), True),
+        Column("lat", parse_lat, True),
+        Column("lon", parse_lon, True),
+        Column("kind", one_of(PLACE_KINDS), True),
         *_COMMON,
         Column("risk", _probability),
     ),
@@ -211,24 +211,24 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("link_id", _ident, True),
         Column("from_place", _ident, True),
         Column("to_place", _ident, True),
-        Column("mode", _choice(MODES), True),
-        Column("gauge_mm", _gauge),
-        Column("distance_km", _nonneg),
-        Column("duration_h", _nonneg),
-        Column("speed_kmh", _positive),
-        Column("cost_usd", _nonneg),
-        Column("status", _choice(STATUSES), True),
+        Column("mode", one_of(MODES), True),
+        Column("gauge_mm", parse_gauge),
+        Column("distance_km", parse_nonneg),
+        Column("duration_h", parse_nonneg),
+        Column("speed_kmh", parse_positive),
+        Column("cost_usd", parse_nonneg),
+        Column("status", one_of(STATUSES), True),
         Column("calendar_id", _ident),
         Column("two_way", _bool, True),
         Column("name", _text),
         Column("shape", _shape),
         *_COMMON,
-        Column("road_class", _choice(ROAD_CLASSES)),
-        Column("terrain", _choice(TERRAINS)),
-        Column("fare_usd", _nonneg),
+        Column("road_class", one_of(ROAD_CLASSES)),
+        Column("terrain", one_of(TERRAINS)),
+        Column("fare_usd", parse_nonneg),
         Column("risk", _probability),
-        Column("passenger_speed_kmh", _positive),
-        Column("traffic", _choice(LINK_TRAFFIC)),
+        Column("passenger_speed_kmh", parse_positive),
+        Column("traffic", one_of(LINK_TRAFFIC)),
         Column("crossing_id", _ident),
     ),
     "crossings.csv": (
@@ -237,37 +237,37 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("aliases", _list),
         Column("place_a", _ident, True),
         Column("place_b", _ident, True),
-        Column("mode", _choice(("road", "rail")), True),
-        Column("gauge_mm", _gauge),
-        Column("distance_km", _nonneg),
-        Column("ab_dwell_h", _nonneg, True),
-        Column("ab_dwell_p90_h", _nonneg),
-        Column("ab_cost_usd", _nonneg),
-        Column("ba_dwell_h", _nonneg, True),
-        Column("ba_dwell_p90_h", _nonneg),
-        Column("ba_cost_usd", _nonneg),
+        Column("mode", one_of(("road", "rail")), True),
+        Column("gauge_mm", parse_gauge),
+        Column("distance_km", parse_nonneg),
+        Column("ab_dwell_h", parse_nonneg, True),
+        Column("ab_dwell_p90_h", parse_nonneg),
+        Column("ab_cost_usd", parse_nonneg),
+        Column("ba_dwell_h", parse_nonneg, True),
+        Column("ba_dwell_p90_h", parse_nonneg),
+        Column("ba_cost_usd", parse_nonneg),
         Column("calendar_id", _ident),
         Column("regimes", _list),
-        Column("status", _choice(STATUSES), True),
+        Column("status", one_of(STATUSES), True),
         *_COMMON,
-        Column("traffic", _choice(CROSSING_TRAFFIC)),
-        Column("people_dwell_h", _nonneg),
+        Column("traffic", one_of(CROSSING_TRAFFIC)),
+        Column("people_dwell_h", parse_nonneg),
         Column("road_country", _iso3),
     ),
     "transfers.csv": (
         Column("place_id", _ident, True),
-        Column("from_layer", _choice(LAYERS), True),
-        Column("to_layer", _choice(LAYERS), True),
-        Column("time_h", _nonneg),
-        Column("cost_usd", _nonneg),
+        Column("from_layer", one_of(LAYERS), True),
+        Column("to_layer", one_of(LAYERS), True),
+        Column("time_h", parse_nonneg),
+        Column("cost_usd", parse_nonneg),
         Column("two_way", _bool, True),
-        Column("kind", _choice(("transship", "gauge_change", "port_handling", "airport")), True),
+        Column("kind", one_of(("transship", "gauge_change", "port_handling", "airport")), True),
         *_COMMON,
     ),
     "calendars.csv": (
         Column("calendar_id", _ident, True),
-        Column("seq", _int, True),
-        Column("action", _choice(("open", "close")), True),
+        Column("seq", parse_int, True),
+        Column("action", one_of(("open", "close")), True),
         Column("months", lambda v: parse_int_set(v, low=1, high=12, cyclic=True)),
         Column("days", lambda v: parse_int_set(v, low=1, high=31)),
         Column("weekdays", parse_weekdays),
@@ -282,43 +282,43 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("cargo_id", _ident, True),
         Column("name", _text, True),
         Column("unit", _text, True),
-        Column("tonnes", _positive),
-        Column("value_usd", _nonneg),
-        Column("cost_factor", _nonneg),
-        Column("wait_cost_usd_per_day", _nonneg),
+        Column("tonnes", parse_positive),
+        Column("value_usd", parse_nonneg),
+        Column("cost_factor", parse_nonneg),
+        Column("wait_cost_usd_per_day", parse_nonneg),
         Column("modes", _list, True),
         *_COMMON,
         Column("dangerous", _bool),
-        Column("value_of_time_usd_per_h", _nonneg),
+        Column("value_of_time_usd_per_h", parse_nonneg),
     ),
     "emission_factors.csv": (
-        Column("mode", _choice(MODES), True),
-        Column("g_co2e_per_tkm", _nonneg),
-        Column("kg_co2e_per_pax_km", _nonneg),
+        Column("mode", one_of(MODES), True),
+        Column("g_co2e_per_tkm", parse_nonneg),
+        Column("kg_co2e_per_pax_km", parse_nonneg),
         *_COMMON,
     ),
     "disruptions.csv": (
         Column("disruption_id", _ident, True),
         Column("name", _text, True),
-        Column("target_kind", _choice(("crossing", "link")), True),
+        Column("target_kind", one_of(("crossing", "link")), True),
         Column("target_id", _list, True),
         Column("months", lambda v: parse_int_set(v, low=1, high=12, cyclic=True)),
-        Column("kind", _choice(("closure", "delay", "wait")), True),
-        Column("events_per_year", _nonneg),
+        Column("kind", one_of(("closure", "delay", "wait")), True),
+        Column("events_per_year", parse_nonneg),
         Column("probability", _probability),
-        Column("duration_h_min", _nonneg, True),
-        Column("duration_h_max", _nonneg, True),
+        Column("duration_h_min", parse_nonneg, True),
+        Column("duration_h_max", parse_nonneg, True),
         *_COMMON,
     ),
 }
 
 TABLES["road_classes.csv"] = (
-    Column("road_class", _choice(ROAD_CLASSES), True),
-    Column("truck_speed_kmh", _positive),
-    Column("bus_speed_kmh", _positive),
-    Column("truck_ratio", _positive),
-    Column("truck_min_kmh", _positive),
-    Column("truck_max_kmh", _positive),
+    Column("road_class", one_of(ROAD_CLASSES), True),
+    Column("truck_speed_kmh", parse_positive),
+    Column("bus_speed_kmh", parse_positive),
+    Column("truck_ratio", parse_positive),
+    Column("truck_min_kmh", parse_positive),
+    Column("truck_max_kmh", parse_positive),
     *_COMMON,
 )
 
@@ -326,7 +326,7 @@ TABLES["cargo_rules.csv"] = (
     Column("rule_id", _ident, True),
     Column("name", _text, True),
     Column("cargo", _list, True),
-    Column("kind", _choice(("no_export", "no_import")), True),
+    Column("kind", one_of(("no_export", "no_import")), True),
     Column("country", _iso3, True),
     Column("modes", _list, True),
     Column("date_from", _date),

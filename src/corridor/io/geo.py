@@ -33,7 +33,16 @@ import yaml
 
 from corridor.exceptions import CorridorError, InvalidOptionError
 from corridor.io._tables import Tables, cell, merge_sources, network_tables, write_folder
-from corridor.io.folder import TABLES, _float, _gauge, _int, _lat, _lon, _nonneg, _positive
+from corridor.io.folder import (
+    TABLES,
+    parse_float,
+    parse_gauge,
+    parse_int,
+    parse_lat,
+    parse_lon,
+    parse_nonneg,
+    parse_positive,
+)
 from corridor.io.gazetteer import haversine_km
 from corridor.model.network import Network
 
@@ -45,7 +54,7 @@ SPATIAL = ("places", "links", "crossings")
 EXPORT_SUFFIXES = (".gpkg", ".parquet")
 IMPORT_SUFFIXES = (".gpkg", ".geojson", ".json")
 
-_NUMERIC = (_float, _nonneg, _positive, _lat, _lon, _int, _gauge)
+_NUMERIC = (parse_float, parse_nonneg, parse_positive, parse_lat, parse_lon, parse_int, parse_gauge)
 _GEOMETRY_SOURCE = "imported_geometry"
 
 

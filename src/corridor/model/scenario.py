@@ -49,6 +49,7 @@ from corridor.model.calendar import (
     parse_int_set,
     parse_weekdays,
 )
+from corridor.model.lookups import RouteLookup, registered_route_lookup
 from corridor.model.network import GAUGES_MM, Crossing, Link, Network, Parameter, Source
 
 __all__ = ["Scenario", "apply_scenarios", "parse_scenario"]
@@ -321,6 +322,8 @@ def parse_scenario(data: Any, *, origin: str = "scenario") -> Scenario:
 class _Patch:
     """Mutable working copy of a network's tables while scenarios are applied."""
 
+    route_lookup: RouteLookup | None = None
+
     def __init__(self, network: Network, origin: str) -> None:
         self.network = network
         self.origin = origin
@@ -392,8 +395,13 @@ class _Patch:
         return new_id
 
 
-def apply_scenarios(network: Network, scenarios: Sequence[Scenario]) -> Network:
+def apply_scenarios(network: Network, scenarios: Sequence[Scenario], *,
+                    route_lookup: RouteLookup | None = None) -> Network:
     """The network with the scenarios applied in order; ``network`` is left unchanged.
+
+    ``route_lookup`` finds the crossings of a modification's ``corridor`` (a route named by
+    its origin and destination); by default the one
+    :func:`corridor.model.lookups.register_route_lookup` set (:func:`corridor.plan_route`'s).
 
     Raises
     ------
@@ -415,14 +423,17 @@ def apply_scenarios(network: Network, scenarios: Sequence[Scenario]) -> Network:
     >>> base.crossings_by_id["khunjerab"].calendar_id
     'khunjerab'
     """
+    lookup = route_lookup or registered_route_lookup()
     result = network
     for scenario in scenarios:
-        result = _apply_one(result, scenario)
+        result = _apply_one(result, scenario, lookup)
     return result
 
 
-def _apply_one(network: Network, scenario: Scenario) -> Network:
+def _apply_one(network: Network, scenario: Scenario,
+               lookup: RouteLookup | None) -> Network:
     patch = _Patch(network, f"scenario {scenario.name}")
+    patch.route_lookup = lookup
     for spec in scenario.new_sources:
         patch.sources[spec.source_id] = _source(spec)
     for sid in scenario.sources:
@@ -502,17 +513,20 @@ def _corridor_crossings(patch: _Patch, index: int, sel: RouteSelector) -> set[st
     """The crossings (all rows of each) of the best route of ``sel`` on the network as it
     stands before this scenario."""
     from corridor.exceptions import CorridorError
-    from corridor.routing.plan import plan_route, same_crossings
 
+    if patch.route_lookup is None:
+        patch.problem(index, "corridor", "no route lookup to find the corridor with "
+                      "(import corridor, or pass route_lookup)")
+        return set()
     try:
-        route = plan_route(sel.origin, sel.destination, depart=sel.depart, via=sel.via,
-                           cargo=sel.cargo, network=patch.network, draws=0)
+        crossings = patch.route_lookup(sel, patch.network)
     except CorridorError as error:
         patch.problem(index, "corridor", f"no corridor: {error}")
         return set()
     ids: set[str] = set()
-    for cid in route.crossings:
-        ids |= same_crossings(patch.network, cid)
+    names = {c.crossing_id: c.name for c in patch.network.crossings}
+    for cid in crossings:  # every row (road, rail) of each crossing used
+        ids |= {other for other, name in names.items() if name == names.get(cid)} | {cid}
     return ids
 
 
@@ -666,7 +680,7 @@ def _add_service(patch: _Patch, index: int, mod: AddService, scenario: Scenario,
         patch.problem(index, "service_id", f"link {mod.service_id!r} exists already")
         return
     if mod.distance_km is None:
-        from corridor.io.gazetteer import haversine_km
+        from corridor.model.geodesy import haversine_km
 
         a = patch.network.places[mod.from_place]
         b = patch.network.places[mod.to_place]

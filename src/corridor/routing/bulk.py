@@ -144,9 +144,9 @@ class Sweep:
     # --- what holds for every origin -------------------------------------------------------
 
     def _co2e(self, mode: str, distance: float) -> float:
-        from corridor.routing.itinerary import _co2e_kg
+        from corridor.routing.itinerary import leg_co2e_kg
 
-        return _co2e_kg(self.template, mode, distance)
+        return leg_co2e_kg(self.template, mode, distance)
 
     def _edge_arrays(self) -> dict[str, np.ndarray]:
         cn, network = self.cn, self.network

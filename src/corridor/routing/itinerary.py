@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from corridor.model.network import MODES
+from corridor.model.result import Endpoint, Leg, Route, RouteSummary
 from corridor.routing.compile import (
     KIND_CROSSING,
     KIND_LINK,
@@ -16,7 +17,6 @@ from corridor.routing.compile import (
     certain_waits,
     crossing_figures,
 )
-from corridor.routing.result import Endpoint, Leg, Route, RouteSummary
 from corridor.routing.search import Step
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def _place_endpoint(req: _Request, place_id: str) -> Endpoint:
     return Endpoint(p.place_id, p.name, p.country, p.lat, p.lon, p.kind)
 
 
-def _co2e_kg(req: _Request, mode: str, distance_km: float) -> float:
+def leg_co2e_kg(req: _Request, mode: str, distance_km: float) -> float:
     factor = req.network.emission_factors.get(mode)
     if factor is None or distance_km <= 0:
         return 0.0
@@ -156,7 +156,7 @@ def build_route(
         country = network.countries[city.country]
         return Leg("access", frm, to, "road", "access (estimated)", at(start),
                    at(start + a.time_h), a.distance_km, a.time_h, scaled(a.cost_usd),
-                   _co2e_kg(req, "road", a.distance_km), access_risk(cn, a.place_id),
+                   leg_co2e_kg(req, "road", a.distance_km), access_risk(cn, a.place_id),
                    cite(("geonames", *(circuity.sources if circuity else ()),
                          *country.sources)), method)
 
@@ -291,7 +291,7 @@ def build_route(
         legs.append(Leg(
             leg_kind, frm, to, mode, name, at(step.enter_h), at(step.leave_h - held_h),
             distance, duration - held_h, cost,
-            _co2e_kg(req, mode, distance) if kind != KIND_TRANSFER else 0.0,
+            leg_co2e_kg(req, mode, distance) if kind != KIND_TRANSFER else 0.0,
             risk, cite(sources), estimate, details,
         ))
         if held_h:  # the post shut when clearance ended: held (and paid) until it reopens

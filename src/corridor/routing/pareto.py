@@ -21,8 +21,8 @@ import numpy as np
 
 from corridor.exceptions import NoRouteError
 from corridor.model.network import Network
+from corridor.model.result import Route
 from corridor.routing.compile import enter_and_leave, transfer_allowed
-from corridor.routing.result import Route
 from corridor.routing.search import LOOP_WALK, Found, Step
 
 __all__ = ["alternatives", "dominates", "pareto_front"]

@@ -13,7 +13,9 @@ from corridor.exceptions import InvalidOptionError, NoRouteError, UnknownPlaceEr
 from corridor.io.folder import load_network
 from corridor.io.gazetteer import Match, resolve_name
 from corridor.limits import check_depart, check_draws, check_seed
+from corridor.model.lookups import register_route_lookup
 from corridor.model.network import LAYERS, MODES, CargoProfile, Network
+from corridor.model.result import Endpoint, Route
 from corridor.routing.compile import (
     KIND_CROSSING,
     KIND_LINK,
@@ -21,7 +23,6 @@ from corridor.routing.compile import (
     CompiledNetwork,
     compile_network,
 )
-from corridor.routing.result import Endpoint, Route
 from corridor.routing.search import Found, Via, search
 
 __all__ = ["OBJECTIVES", "cargo_for_modes", "plan_route"]
@@ -72,7 +73,7 @@ class _Request:
     notes: tuple[str, ...] = ()  # said to the user with the answer (the cargo chosen)
 
 
-def _parse_depart(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
+def parse_depart(depart: dt.date | dt.datetime | str | None) -> dt.datetime:
     return check_depart(_parse_depart_unchecked(depart))
 
 
@@ -102,15 +103,15 @@ def parse_deadline(deadline: dt.date | dt.datetime | str | None) -> dt.datetime 
         return dt.datetime.combine(deadline, dt.time(23, 59))
     try:
         if isinstance(deadline, str) and len(deadline.strip()) == 10:
-            return _parse_depart(deadline).replace(hour=23, minute=59)
-        return _parse_depart(deadline)
+            return parse_depart(deadline).replace(hour=23, minute=59)
+        return parse_depart(deadline)
     except InvalidOptionError:
         raise InvalidOptionError(
             f"deadline {deadline!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM"
         ) from None
 
 
-def _choice(value: str, options: Iterable[str], what: str) -> str:
+def check_choice(value: str, options: Iterable[str], what: str) -> str:
     options = tuple(options)
     if value not in options:
         raise InvalidOptionError(f"unknown {what} {value!r}; use one of: {', '.join(options)}")
@@ -517,7 +518,7 @@ def plan_route(
     """
     check_draws(draws)
     check_seed(seed)
-    objective = optimize if optimize == "time_p90" else _choice(optimize, OBJECTIVES,
+    objective = optimize if optimize == "time_p90" else check_choice(optimize, OBJECTIVES,
                                                                  "objective")
     due = parse_deadline(deadline)
     if objective in ("p90", "reliable"):
@@ -569,12 +570,12 @@ def _prepare(
     """Check and resolve every option of a route request (shared by the searches)."""
     network = network if network is not None else load_network()
     for mode in modes or ():
-        _choice(mode, MODES, "mode")
+        check_choice(mode, MODES, "mode")
     notes: tuple[str, ...] = ()
     if cargo is None:
         cargo, note = cargo_for_modes(network, modes)
         notes = (note,) if note else ()
-    cargo_profile = network.cargo[_choice(cargo, network.cargo, "cargo")]
+    cargo_profile = network.cargo[check_choice(cargo, network.cargo, "cargo")]
     cn = compile_network(network, passenger=cargo_profile.is_passenger)
     if modes is None:
         allowed = frozenset(cargo_profile.modes)
@@ -589,7 +590,7 @@ def _prepare(
                    if able else ""))
     if not math.isfinite(risk_aversion) or not 0 <= risk_aversion <= 1000:
         raise InvalidOptionError("risk_aversion must be a number from 0 to 1000")
-    when = _parse_depart(depart)
+    when = parse_depart(depart)
     origin_match = resolve_name(origin, network, allow=("place", "city"))
     destination_match = resolve_name(destination, network, allow=("place", "city"))
     via_matches = tuple(resolve_name(v, network, allow=("crossing", "place")) for v in via)
@@ -775,3 +776,14 @@ def _edge_name(req: _Request, e: int) -> str:
         t = network.transfers[ref]
         return f"{t.kind} at {network.places[t.place_id].name}"
     return str(e)
+
+
+def _route_crossings(selector, network: Network) -> tuple[str, ...]:
+    """The crossings of the best route a scenario's corridor selector names (the route
+    lookup :func:`corridor.model.scenario.apply_scenarios` uses)."""
+    route = plan_route(selector.origin, selector.destination, depart=selector.depart,
+                       via=selector.via, cargo=selector.cargo, network=network, draws=0)
+    return route.crossings
+
+
+register_route_lookup(_route_crossings)

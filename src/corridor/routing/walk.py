@@ -10,7 +10,7 @@ leg after leg), so that its totals equal the itinerary's to the last bit. The te
 two together on the bundled network.
 
 Leg kinds in the walk: :data:`ACCESS`, :data:`WAIT`, :data:`LINK`, :data:`BORDER`,
-:data:`TRANSFER` (the kinds of :class:`corridor.routing.result.Leg`).
+:data:`TRANSFER` (the kinds of :class:`corridor.model.result.Leg`).
 """
 
 from __future__ import annotations

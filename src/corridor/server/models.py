@@ -1,7 +1,7 @@
 """Request and response models of the HTTP API.
 
 These are the API's own pydantic models, kept apart from the domain (frozen dataclasses in
-:mod:`corridor.routing.result` and the analyses): the server validates a request with them,
+:mod:`corridor.model.result` and the analyses): the server validates a request with them,
 calls the same public function as the command line, and returns the result's ``to_dict()``
 checked against a response model. Response models allow extra keys, because the JSON
 contract promises that later versions only add keys.

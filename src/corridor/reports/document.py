@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from corridor.analysis.criticality import CriticalityResult
     from corridor.analysis.trade import Baseline
     from corridor.model.network import Network
+    from corridor.model.result import Route
     from corridor.model.scenario import Scenario
-    from corridor.routing.result import Route
 
 __all__ = ["Figure", "Report", "ReportSource", "report"]
 
@@ -142,10 +142,10 @@ class Report:
 
     def write_html(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_html` to ``path`` (UTF-8), atomically. Returns the path."""
-        from corridor.io.export import _atomic_write
+        from corridor.io.export import atomic_write
 
         text = self.to_html()
-        with _atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
+        with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         return Path(path)
 
@@ -155,7 +155,7 @@ class Report:
         Every file is written atomically; the pictures first, so the Markdown never refers
         to a missing file. Returns the path of the Markdown file.
         """
-        from corridor.io.export import _atomic_write
+        from corridor.io.export import atomic_write
 
         target = Path(path)
         folder = target.parent / f"{target.stem}_files"
@@ -164,10 +164,10 @@ class Report:
                 raise FileNotFoundError(2, "the folder does not exist", str(target.parent))
             folder.mkdir(exist_ok=True)
             for figure in self.figures:
-                with _atomic_write(folder / f"{figure.name}.png", "wb") as handle:
+                with atomic_write(folder / f"{figure.name}.png", "wb") as handle:
                     handle.write(figure.png)
         text = _render_markdown(self, _document(self), folder.name)
-        with _atomic_write(target, "w", encoding="utf-8", newline="\n") as handle:
+        with atomic_write(target, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         return target
 
@@ -438,9 +438,9 @@ def _figures(result: Comparison, scenarios: tuple[Scenario, ...],
              notes: list[str]) -> list[Figure]:
     """The map of every case's route and the calendar charts, as PNG bytes."""
     try:
-        from corridor.plot import BOUNDARY_SOURCE, _require_matplotlib, calendar_plot, route_map
+        from corridor.plot import BOUNDARY_SOURCE, calendar_plot, require_matplotlib, route_map
 
-        _require_matplotlib()
+        require_matplotlib()
     except ImportError as error:
         notes.append(f"Map and charts left out: {error}")
         return []
