@@ -8,6 +8,7 @@ The public API is small; everything else lives in private or sub-modules.
 True
 """
 
+from corridor._version import __version__
 from corridor.exceptions import (
     CorridorError,
     InvalidOptionError,
@@ -22,8 +23,6 @@ from corridor.io.gazetteer import Match, find_places
 from corridor.model.network import Network
 from corridor.model.result import Endpoint, Leg, Route, RouteSummary
 from corridor.routing.plan import OBJECTIVES, plan_route
-
-__version__ = "0.1.0"
 
 # Analyses load on first use (PEP 562), so that `import corridor` stays light.
 _LAZY = {

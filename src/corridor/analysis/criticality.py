@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from corridor.model.network import Network
     from corridor.model.result import Route
     from corridor.routing.compile import CompiledNetwork
-    from corridor.routing.plan import _Request
+    from corridor.routing.plan import Request
     from corridor.routing.search import Found
 
 __all__ = [
@@ -390,7 +390,7 @@ class _Candidate:
 @dataclass(frozen=True)
 class _Baseline:
     pair: Pair
-    req: _Request
+    req: Request
     route: Route
     key: float
     items: tuple[_Candidate, ...]  # in route order
@@ -546,7 +546,7 @@ def criticality(
     from corridor.io.folder import load_network
     from corridor.routing.compile import compile_network
     from corridor.routing.itinerary import build_route
-    from corridor.routing.plan import _prepare, _run, check_choice, parse_depart, plan_route
+    from corridor.routing.plan import check_choice, parse_depart, plan_route, prepare, run_search
 
     objective = check_choice(optimize, CRITICALITY_OBJECTIVES, "objective for criticality")
     kinds = tuple(kinds)
@@ -565,7 +565,7 @@ def criticality(
     unknown: list[tuple[Pair, UnknownPlaceError]] = []
     for pair in pair_list:
         try:
-            req = _prepare(pair.origin, pair.destination, depart=when, cargo=cargo,
+            req = prepare(pair.origin, pair.destination, depart=when, cargo=cargo,
                            objective=objective, via=(), avoid=(), modes=None,
                            risk_aversion=1.0, network=base)
         except UnknownPlaceError as error:
@@ -600,16 +600,16 @@ def criticality(
 
     # -- close each candidate, re-plan the pairs that used it
     outcomes: dict[_Candidate, tuple[float, float, tuple[tuple[int, Any], ...]]] = {}
-    closed_reqs: dict[_Candidate, dict[int, tuple[_Request, Any, Any]]] = {}
+    closed_reqs: dict[_Candidate, dict[int, tuple[Request, Any, Any]]] = {}
     for item, used_by in users.items():
         check_deadline()  # stop between closures when the caller's time is up
         closed_net, closed_cn = _close(base, cn, item)
-        found_by_pair: dict[int, tuple[_Request, Any, Any]] = {}
+        found_by_pair: dict[int, tuple[Request, Any, Any]] = {}
         score = cut = 0.0
         signature = []
         for i in used_by:
             req = replace(baselines[i].req, network=closed_net, cn=closed_cn)
-            found, access = _run(req)
+            found, access = run_search(req)
             found_by_pair[i] = (req, found, access)
             if found is None:
                 cut += share[i]

@@ -306,8 +306,9 @@ def report(
     >>> [f.name for f in r.figures]
     ['map', 'calendar-baseline', 'calendar-khunjerab-year-round']
     """  # noqa: E501
-    import corridor
+    from corridor._version import __version__
     from corridor.analysis.compare import compare
+    from corridor.exceptions import CorridorError
     from corridor.io.folder import load_network
     from corridor.io.scenarios import load_scenario
     from corridor.model.scenario import apply_scenarios
@@ -339,7 +340,7 @@ def report(
         try:
             calendars.append((case.title, _calendar(origin, destination, year, cargo,
                                                     optimize, net, draws, seed)))
-        except corridor.CorridorError as error:
+        except CorridorError as error:
             notes.append(f"Calendar for {case.title} left out: {error}")
 
     crit = None
@@ -358,7 +359,7 @@ def report(
         deadline=limit, deadline_basis=basis, on_time=on_time,
         sources=_sources(result, loaded, nets, crit),
         figures=tuple(figures), notes=tuple(notes), generated=dt.datetime.now(),
-        corridor_version=corridor.__version__,
+        corridor_version=__version__,
         network_version=f"{base.name} {base.version}", draws=draws, seed=seed,
     )
 

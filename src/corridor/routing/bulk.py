@@ -35,15 +35,15 @@ from corridor.routing.compile import (
     compile_network,
 )
 from corridor.routing.plan import (
-    _edge_mask,
-    _objective_arrays,
-    _origin_table,
-    _Request,
-    _target_table,
-    _used,
+    Request,
     access_risk,
     active_rules,
+    edge_mask,
     no_access_text,
+    objective_arrays,
+    origin_table,
+    target_table,
+    used_by,
 )
 from corridor.routing.search import MAX_LABELS
 from corridor.routing.walk import I_OVERFLOW, new_output, walk_routes
@@ -110,10 +110,10 @@ class Sweep:
         pct = network.parameter("value_of_time_pct_per_day", 0.0) or 0.0
         first = destinations[0]
         self.network, self.cn, self.path = network, cn, path
-        self.template = _Request(network, cn, first, first, dt.datetime(2026, 1, 1, 8),
+        self.template = Request(network, cn, first, first, dt.datetime(2026, 1, 1, 8),
                                  profile, objective, frozenset(profile.modes), (),
                                  frozenset(), frozenset(), frozenset(), 1.0, pct)
-        self.key, self.rate = _objective_arrays(self.template)
+        self.key, self.rate = objective_arrays(self.template)
         self.destinations = tuple(destinations)
         self.places = tuple(network.places)
         place_index = {p: i for i, p in enumerate(self.places)}
@@ -203,7 +203,7 @@ class Sweep:
         dest, nodes, keys, city, legs = [], [], [], [], []
         self.no_targets: list[int] = []
         for j, match in enumerate(self.destinations):
-            targets, access = _target_table(replace(self.template, destination=match))
+            targets, access = target_table(replace(self.template, destination=match))
             if not targets:
                 self.no_targets.append(j)
             for node, (_t, k) in targets.items():
@@ -231,7 +231,7 @@ class Sweep:
         found = self._origins.get((match.id, depart.minute))
         if found is None:
             req = replace(self.template, origin=match, depart=depart)
-            origins, access = _origin_table(req)
+            origins, access = origin_table(req)
             nodes = list(origins)
             every = range(self.cn.n_nodes)
             arrays = self._access_arrays([access.get(n) for n in every], every)
@@ -260,7 +260,7 @@ class Sweep:
             table = self._tables[hour] = self.cn.next_open_table(hour)
         return table
 
-    def _mask(self, req: _Request, country: str, relax: str = "") -> np.ndarray:
+    def _mask(self, req: Request, country: str, relax: str = "") -> np.ndarray:
         rules = tuple(r.rule_id for r in active_rules(req))
         key = (req.origin.country, country, rules, relax)
         mask = self._masks.get(key)
@@ -278,7 +278,7 @@ class Sweep:
                         | self._mask(req, country, "rules")
                         | self._mask(req, country, "planned"))
             else:
-                mask = _edge_mask(asked)
+                mask = edge_mask(asked)
             self._masks[key] = mask
         return mask
 
@@ -393,7 +393,7 @@ class Sweep:
         out["has"] = out["has"] & ok
         return out
 
-    def _groups(self, req: _Request, todo: np.ndarray, relax: str = ""):
+    def _groups(self, req: Request, todo: np.ndarray, relax: str = ""):
         """(edge mask, destinations, their target rows) triples: one search per distinct
         mask, for the destinations in ``todo``."""
         rules = tuple(r.rule_id for r in active_rules(req))
@@ -417,7 +417,7 @@ class Sweep:
                 dests = dests[keep]
                 yield mask, dests, rows[todo[self.t_dest[rows]]]
 
-    def _far_messages(self, req: _Request) -> dict[int, str]:
+    def _far_messages(self, req: Request) -> dict[int, str]:
         """The reason of each destination beyond an access leg's reach, from this origin
         (the same at every departure)."""
         found = self._far_text.get(req.origin.id)
@@ -429,7 +429,7 @@ class Sweep:
                 for j in self.no_targets}
         return found
 
-    def _access_message(self, req: _Request, j: int, *, origin_ok: bool) -> str | None:
+    def _access_message(self, req: Request, j: int, *, origin_ok: bool) -> str | None:
         """:func:`corridor.routing.plan._no_access_message` from what the sweep knows: a
         city origin without start nodes, a destination without end nodes."""
         origin, destination = req.origin, self.destinations[j]
@@ -443,9 +443,9 @@ class Sweep:
 
     # --- why no route, for every destination at once ---------------------------------------
 
-    def _explain(self, req: _Request, missing: np.ndarray, o_nodes: np.ndarray,
+    def _explain(self, req: Request, missing: np.ndarray, o_nodes: np.ndarray,
                  o_time: np.ndarray, o_key: np.ndarray, answers: Answers) -> None:
-        """The reasons :func:`corridor.routing.plan._explain_no_route` gives, asked in its
+        """The reasons :func:`corridor.routing.plan.explain_no_route` gives, asked in its
         order with one relaxed search per edge mask for every destination still without
         one (a matrix has no vias and no avoidances)."""
         left = np.zeros(len(self.destinations), dtype=bool)
@@ -481,7 +481,7 @@ class Sweep:
         for j in np.nonzero(left)[0].tolist():
             answers.messages[j] = self._unconnected(req, j)
 
-    def _unconnected(self, req: _Request, j: int) -> str:
+    def _unconnected(self, req: Request, j: int) -> str:
         key = (req.origin.id, j)
         found = self._unconnected_text.get(key)
         if found is None:
@@ -490,7 +490,7 @@ class Sweep:
             found = self._unconnected_text[key] = self._unconnected_reason(req, j)
         return found
 
-    def _unconnected_reason(self, req: _Request, j: int) -> str:
+    def _unconnected_reason(self, req: Request, j: int) -> str:
         head = f"no route from {req.origin.name} to {self.destinations[j].name}"
         return (self._access_message(req, j, origin_ok=False)
                 or f"{head}: the two places are not connected in network "
@@ -514,13 +514,13 @@ class Sweep:
             self._reach[key] = found
         return found
 
-    def _reason(self, req: _Request, j: int, relax: str, found: tuple, label: int) -> str:
+    def _reason(self, req: Request, j: int, relax: str, found: tuple, label: int) -> str:
         from corridor.routing.search import Found, path_of
 
         _key, time, pred, edge, enter, _rank, _node, _best = found
         steps, _first = path_of(label, pred, edge, time, enter)
         asked = replace(req, destination=self.destinations[j])
-        used = _used(asked, Found(0, 0, steps, 0.0, 0.0))
+        used = used_by(asked, Found(0, 0, steps, 0.0, 0.0))
         head = f"no route from {req.origin.name} to {asked.destination.name}"
         if relax == "modes":
             needed = sorted(used["modes"] - req.modes)

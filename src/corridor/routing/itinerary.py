@@ -22,19 +22,19 @@ from corridor.routing.search import Step
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from corridor.routing.plan import _Access, _Request
+    from corridor.routing.plan import Access, Request
     from corridor.routing.search import Found
 
 WINTER_MONTHS = (11, 12, 1, 2, 3, 4)
 """Months in which a link whose notes start with ``winter_risk:`` gets a warning."""
 
 
-def _place_endpoint(req: _Request, place_id: str) -> Endpoint:
+def _place_endpoint(req: Request, place_id: str) -> Endpoint:
     p = req.network.places[place_id]
     return Endpoint(p.place_id, p.name, p.country, p.lat, p.lon, p.kind)
 
 
-def leg_co2e_kg(req: _Request, mode: str, distance_km: float) -> float:
+def leg_co2e_kg(req: Request, mode: str, distance_km: float) -> float:
     factor = req.network.emission_factors.get(mode)
     if factor is None or distance_km <= 0:
         return 0.0
@@ -60,7 +60,7 @@ def _days(hours: float) -> str:
     return f"{hours:.0f} h" if hours >= 1 else f"{hours * 60:.0f} min"
 
 
-def relocate_waits(req: _Request, found: Found) -> tuple[Found, dict[int, int]]:
+def relocate_waits(req: Request, found: Found) -> tuple[Found, dict[int, int]]:
     """Move each wait a calendar forces to where the search charged it: the node of least
     wait rate passed since the last timetabled edge (a traveller waits in Almaty rather
     than at a riskier post further on; the hours are the same, so is the arrival). Returns
@@ -68,9 +68,9 @@ def relocate_waits(req: _Request, found: Found) -> tuple[Found, dict[int, int]]:
     calendar causes it."""
     if not any(s.enter_h - s.reach_h > 1e-9 for s in found.steps):
         return found, {}  # nothing to move (most routes): skip the objective arrays
-    from corridor.routing.plan import _objective_arrays
+    from corridor.routing.plan import objective_arrays
 
-    _, rate = _objective_arrays(req)
+    _, rate = objective_arrays(req)
     cn = req.cn
     steps = list(found.steps)
     moved: dict[int, int] = {}
@@ -94,10 +94,10 @@ def relocate_waits(req: _Request, found: Found) -> tuple[Found, dict[int, int]]:
 
 
 def build_route(
-    req: _Request,
+    req: Request,
     found: Found,
-    access: dict[str, dict[int, _Access]],
-    run: Callable[[_Request], tuple[Found | None, dict]] | None,
+    access: dict[str, dict[int, Access]],
+    run: Callable[[Request], tuple[Found | None, dict]] | None,
     *,
     relocate: bool = True,
 ) -> Route:
@@ -108,11 +108,11 @@ def build_route(
     single-objective search charged it (:func:`relocate_waits`); the Pareto search waits
     where the calendar stops it.
     """
-    from corridor.routing.plan import _endpoint_of, access_risk
+    from corridor.routing.plan import access_risk, endpoint_of
 
     cn, network = req.cn, req.network
-    origin = _endpoint_of(req.origin, network)
-    destination = _endpoint_of(req.destination, network)
+    origin = endpoint_of(req.origin, network)
+    destination = endpoint_of(req.destination, network)
     base = req.depart.replace(minute=0, second=0, microsecond=0)
     offset = (req.depart - base).total_seconds() / 3600.0
 
@@ -148,7 +148,7 @@ def build_route(
         noted.add((label, name.split("(")[0].strip()))
         warnings.append(f"{name} ({label.replace('_', ' ')}): {text}")
 
-    def access_leg(a: _Access, city: Endpoint, start: float, outbound: bool) -> Leg:
+    def access_leg(a: Access, city: Endpoint, start: float, outbound: bool) -> Leg:
         place = _place_endpoint(req, a.place_id)
         frm, to = (city, place) if outbound else (place, city)
         method = (f"great-circle × road circuity {circuity.value:.2f}; speed and cost of "
@@ -466,18 +466,18 @@ def _wait_before_transfer(legs: list[Leg]) -> list[Leg]:
     return out
 
 
-def _entity_name(req: _Request, e: int) -> str:
-    from corridor.routing.plan import _edge_name
+def _entity_name(req: Request, e: int) -> str:
+    from corridor.routing.plan import edge_name
 
-    return _edge_name(req, e)
+    return edge_name(req, e)
 
 
 def _alternative_warning(
-    req: _Request,
+    req: Request,
     found: Found,
     calendars_hit: dict[str, str],
     warnings: list[str],
-    run: Callable[[_Request], tuple[Found | None, dict]],
+    run: Callable[[Request], tuple[Found | None, dict]],
 ) -> None:
     """Explain when a closure made the route go another way."""
     cn, network = req.cn, req.network
@@ -517,7 +517,7 @@ def _alternative_warning(
         return
 
 
-def _season_caveat(req: _Request, edge: int) -> str:
+def _season_caveat(req: Request, edge: int) -> str:
     """A crossing's ``season_caveat:`` note (what sources say against its calendar), to
     follow a warning that its calendar shaped the route."""
     if int(req.cn.edge_kind[edge]) != KIND_CROSSING:

@@ -85,13 +85,13 @@ def _pareto_search(
     """Non-dominated labels at the targets, each with its (hours, USD, risk-hours), from
     the compiled kernel (:func:`corridor.routing.kernel.pareto_search`)."""
     from corridor.routing import kernel
-    from corridor.routing.plan import _via_of
+    from corridor.routing.plan import via_of
     from corridor.routing.search import path_of, via_masks
 
     cn = req.cn
     a = cn.arrays
     ecost, erisk, node_risk = _criteria_arrays(req)
-    vias = [_via_of(v, req) for v in req.vias]
+    vias = [via_of(v, req) for v in req.vias]
     via_nodes, via_edges = via_masks(cn, vias)
     n_stages = len(vias) + 1
     o_nodes = np.fromiter(origins, dtype=np.int64, count=len(origins))
@@ -133,9 +133,9 @@ def _pareto_search_python(
     risk_max = max(node_risk) if node_risk else 0.0
     okl = ok.tolist()
     next_open = cn.next_open(req.depart)
-    from corridor.routing.plan import _via_of
+    from corridor.routing.plan import via_of
 
-    vias = [_via_of(v, req) for v in req.vias]
+    vias = [via_of(v, req) for v in req.vias]
     n_stages = len(vias) + 1
     final = n_stages - 1
 
@@ -289,21 +289,21 @@ def alternatives(
     ['cost', 'risk', 'time']
     """
     from corridor.routing.itinerary import build_route
-    from corridor.routing.plan import _edge_mask, _explain_no_route, _prepare, _run
+    from corridor.routing.plan import edge_mask, explain_no_route, prepare, run_search
 
-    req = _prepare(origin, destination, depart=depart, cargo=cargo, objective="generalized",
+    req = prepare(origin, destination, depart=depart, cargo=cargo, objective="generalized",
                    via=via, avoid=avoid, modes=modes, risk_aversion=risk_aversion,
                    network=network)
     # Single-objective optima first: they are always part of the answer.
     singles: list[Route] = []
     access: dict = {}
     for objective in ("time", "cost", "risk"):
-        found, access = _run(replace(req, objective=objective))
+        found, access = run_search(replace(req, objective=objective))
         if found is None:
-            raise NoRouteError(_explain_no_route(req))
+            raise NoRouteError(explain_no_route(req))
         singles.append(build_route(replace(req, objective=objective), found, access, None))
     origins, targets = _endpoints(req, access)
-    founds = _pareto_search(req, origins, targets, _edge_mask(req), max_labels=max_labels,
+    founds = _pareto_search(req, origins, targets, edge_mask(req), max_labels=max_labels,
                             max_total=200_000)
     # Filter on the labels' own criteria before building routes: only the front is built.
     known = [_criteria(r) for r in singles]

@@ -44,7 +44,7 @@ _TIE_BREAK = 1e-6  # per hour: among equal keys, prefer the faster itinerary
 
 
 @dataclass(frozen=True)
-class _Access:
+class Access:
     place_id: str
     distance_km: float
     time_h: float
@@ -52,7 +52,7 @@ class _Access:
 
 
 @dataclass(frozen=True)
-class _Request:
+class Request:
     network: Network
     cn: CompiledNetwork
     origin: Match
@@ -134,7 +134,7 @@ def _country_code(name: str, network: Network) -> str | None:
     return None
 
 
-def _endpoint_of(match: Match, network: Network) -> Endpoint:
+def endpoint_of(match: Match, network: Network) -> Endpoint:
     if match.place is not None:
         p = match.place
         return Endpoint(p.place_id, p.name, p.country, p.lat, p.lon, p.kind)
@@ -147,7 +147,7 @@ def _endpoint_of(match: Match, network: Network) -> Endpoint:
     return Endpoint(p.place_id, p.name, p.country, p.lat, p.lon, p.kind)
 
 
-def _access_options(req: _Request, match: Match) -> list[_Access]:
+def _access_options(req: Request, match: Match) -> list[Access]:
     """Estimated road legs from a gazetteer city to the nearest network places: the
     nearest of its own country first, then of others, within ``_ACCESS_MAX_KM``."""
     network, cn = req.network, req.cn
@@ -179,12 +179,12 @@ def _access_options(req: _Request, match: Match) -> list[_Access]:
         if gc[i] > _ACCESS_MAX_KM:
             continue
         distance = float(gc[i]) * circuity
-        result.append(_Access(ids[i], distance, distance / speed,
+        result.append(Access(ids[i], distance, distance / speed,
                               None if rate is None else rate * distance / 500.0))
     return result
 
 
-def _vot_per_h(req: _Request) -> float:
+def _vot_per_h(req: Request) -> float:
     """USD an hour of the shipment's time is worth: a traveller's own value of time, or the
     cargo's value × the value-of-time share per day."""
     if req.cargo.value_of_time_usd_per_h is not None:
@@ -193,7 +193,7 @@ def _vot_per_h(req: _Request) -> float:
     return value * req.value_of_time_pct_per_day / 100.0 / 24.0
 
 
-def _objective_arrays(req: _Request) -> tuple[np.ndarray, np.ndarray]:
+def objective_arrays(req: Request) -> tuple[np.ndarray, np.ndarray]:
     """Each edge's objective value and each node's value of an hour's wait.
 
     A wait every trip meets on a link (a ferry that sails when full) is part of the link's
@@ -228,7 +228,7 @@ def _objective_arrays(req: _Request) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(key, dtype=float), np.asarray(wait, dtype=float)
 
 
-def _edge_mask(req: _Request) -> np.ndarray:
+def edge_mask(req: Request) -> np.ndarray:
     cn, network = req.cn, req.network
     modes = np.array([m in req.modes for m in MODES])
     # A transfer may lead into any layer the cargo may use, and always onto the road (the
@@ -287,7 +287,7 @@ def _edge_mask(req: _Request) -> np.ndarray:
     return ok
 
 
-def active_rules(req: _Request) -> list:
+def active_rules(req: Request) -> list:
     """The cargo rules (export bans, dangerous-goods limits) in force for this request."""
     if not req.use_cargo_rules:
         return []
@@ -295,7 +295,7 @@ def active_rules(req: _Request) -> list:
     return [r for r in req.network.cargo_rules if r.active(req.cargo.cargo_id, day)]
 
 
-def _via_of(match: Match, req: _Request) -> Via:
+def via_of(match: Match, req: Request) -> Via:
     cn = req.cn
     if match.crossing is not None:
         ids = same_crossings(req.network, match.crossing.crossing_id)
@@ -317,7 +317,7 @@ def _endpoint_nodes(cn: CompiledNetwork, place_id: str) -> tuple[int, ...]:
     return (road,) if road is not None else cn.place_nodes.get(place_id, ())
 
 
-def match_nodes(req: _Request, match: Match) -> tuple[int, ...]:
+def match_nodes(req: Request, match: Match) -> tuple[int, ...]:
     """Where a trip named by ``match`` (a network place) starts or ends.
 
     A border post named by its crossing's name or a shared alias ("Torkham") stands for
@@ -341,7 +341,7 @@ def access_risk(cn: CompiledNetwork, place_id: str) -> float:
     return float(cn.country_risk[cn.node_country[cn.node_index[(place_id, "road")]]])
 
 
-def _access_key(req: _Request, a: _Access) -> float:
+def _access_key(req: Request, a: Access) -> float:
     """The objective value of an access leg (as the search would count it)."""
     cn = req.cn
     if req.objective in ("time", "time_p90"):
@@ -356,13 +356,13 @@ def _access_key(req: _Request, a: _Access) -> float:
     return cost + vot * a.time_h * (1.0 + req.risk_aversion * risk) + _TIE_BREAK * a.time_h
 
 
-def _origin_table(req: _Request) -> tuple[dict[int, tuple[float, float]], dict[int, _Access]]:
+def origin_table(req: Request) -> tuple[dict[int, tuple[float, float]], dict[int, Access]]:
     """Start nodes ``node -> (start time h, start key)`` and the origin's access legs."""
     cn = req.cn
     # Search times are hours after the departure's hour (the calendars' hour 0).
     t0 = req.depart.minute / 60.0
     origins: dict[int, tuple[float, float]] = {}
-    access: dict[int, _Access] = {}
+    access: dict[int, Access] = {}
     if req.origin.place is not None:
         for n in match_nodes(req, req.origin):
             origins[n] = (t0, 0.0)
@@ -374,11 +374,11 @@ def _origin_table(req: _Request) -> tuple[dict[int, tuple[float, float]], dict[i
     return origins, access
 
 
-def _target_table(req: _Request) -> tuple[dict[int, tuple[float, float]], dict[int, _Access]]:
+def target_table(req: Request) -> tuple[dict[int, tuple[float, float]], dict[int, Access]]:
     """End nodes ``node -> (extra time h, extra key)`` and the destination's access legs."""
     cn = req.cn
     targets: dict[int, tuple[float, float]] = {}
-    access: dict[int, _Access] = {}
+    access: dict[int, Access] = {}
     if req.destination.place is not None:
         for n in match_nodes(req, req.destination):
             targets[n] = (0.0, 0.0)
@@ -390,14 +390,14 @@ def _target_table(req: _Request) -> tuple[dict[int, tuple[float, float]], dict[i
     return targets, access
 
 
-def _run(req: _Request) -> tuple[Found | None, dict]:
+def run_search(req: Request) -> tuple[Found | None, dict]:
     cn = req.cn
-    key, wait = _objective_arrays(req)
-    ok = _edge_mask(req)
-    origins, from_access = _origin_table(req)
-    targets, to_access = _target_table(req)
-    access: dict[str, dict[int, _Access]] = {"origin": from_access, "destination": to_access}
-    vias = tuple(_via_of(v, req) for v in req.vias)
+    key, wait = objective_arrays(req)
+    ok = edge_mask(req)
+    origins, from_access = origin_table(req)
+    targets, to_access = target_table(req)
+    access: dict[str, dict[int, Access]] = {"origin": from_access, "destination": to_access}
+    vias = tuple(via_of(v, req) for v in req.vias)
     next_open = cn.next_open_table(req.depart) if req.use_calendars else None
     found = search(cn, origins=origins, targets=targets, edge_ok=ok, edge_key=key,
                    node_wait_rate=wait, next_open=next_open, vias=vias)
@@ -537,15 +537,15 @@ def plan_route(
         best = min([*options, steady],
                    key=lambda r: r.reliability.p90_h if r.reliability else math.inf)
         return replace(best, objective="p90", best_for=())
-    req = _prepare(origin, destination, depart=depart, cargo=cargo, objective=objective,
+    req = prepare(origin, destination, depart=depart, cargo=cargo, objective=objective,
                    via=via, avoid=avoid, modes=modes, risk_aversion=risk_aversion,
                    network=network)
-    found, access = _run(req)
+    found, access = run_search(req)
     if found is None:
-        raise NoRouteError(_explain_no_route(req))
+        raise NoRouteError(explain_no_route(req))
     from corridor.routing.itinerary import build_route
 
-    route = build_route(req, found, access, _run)
+    route = build_route(req, found, access, run_search)
     if draws > 0:
         from corridor.routing.reliability import simulate
 
@@ -554,7 +554,7 @@ def plan_route(
     return route
 
 
-def _prepare(
+def prepare(
     origin: str,
     destination: str,
     *,
@@ -566,7 +566,7 @@ def _prepare(
     modes: Sequence[str] | None,
     risk_aversion: float,
     network: Network | None,
-) -> _Request:
+) -> Request:
     """Check and resolve every option of a route request (shared by the searches)."""
     network = network if network is not None else load_network()
     for mode in modes or ():
@@ -612,7 +612,7 @@ def _prepare(
         if v.country in countries or (v.place is not None and v.place.place_id in places):
             raise InvalidOptionError(f"{v.name} is both a via and avoided")
     pct = network.parameter("value_of_time_pct_per_day", 0.0) or 0.0
-    req = _Request(network, cn, origin_match, destination_match, when, cargo_profile,
+    req = Request(network, cn, origin_match, destination_match, when, cargo_profile,
                    objective, allowed, via_matches, frozenset(countries), frozenset(places),
                    frozenset(crossings), risk_aversion, pct, notes=notes)
     if origin_match.id == destination_match.id:
@@ -663,15 +663,15 @@ def _cargo_using_any(network: Network, modes: Sequence[str]) -> list[str]:
     return [c.cargo_id for c in network.cargo.values() if set(modes) & set(c.modes)]
 
 
-def _explain_no_route(req: _Request) -> str:
+def explain_no_route(req: Request) -> str:
     o, d = req.origin.name, req.destination.name
     head = f"no route from {o} to {d}"
     if req.avoid_countries or req.avoid_places or req.avoid_crossings:
         relaxed = replace(req, avoid_countries=frozenset(), avoid_places=frozenset(),
                           avoid_crossings=frozenset())
-        found, _ = _run(relaxed)
+        found, _ = run_search(relaxed)
         if found is not None:
-            used = _used(req, found)
+            used = used_by(req, found)
             blocked = sorted(
                 (used["countries"] & req.avoid_countries)
                 | (used["places"] & req.avoid_places)
@@ -682,40 +682,40 @@ def _explain_no_route(req: _Request) -> str:
                     f"best route uses {', '.join(blocked) or ', '.join(avoided)}; drop one of "
                     "the avoidances")
     if req.vias:
-        found, _ = _run(replace(req, vias=()))
+        found, _ = run_search(replace(req, vias=()))
         if found is not None:
             names = ", ".join(v.name for v in req.vias)
             return f"{head} via {names}: a route exists without the via; check the via order"
     all_modes = frozenset(MODES)
     if req.modes != all_modes:
-        found, _ = _run(replace(req, modes=all_modes))
+        found, _ = run_search(replace(req, modes=all_modes))
         if found is not None:
-            needed = sorted(_used(req, found)["modes"] - req.modes)
+            needed = sorted(used_by(req, found)["modes"] - req.modes)
             return (f"{head} using {', '.join(sorted(req.modes))} "
                     f"(cargo {req.cargo.cargo_id!r} may use {', '.join(req.cargo.modes)}); "
                     f"the only routes need {', '.join(needed)}")
     rules = active_rules(req)
     if rules:
-        found, _ = _run(replace(req, use_cargo_rules=False))
+        found, _ = run_search(replace(req, use_cargo_rules=False))
         if found is not None:
             names = "; ".join(f"{r.name} ({r.rule_id})" for r in rules)
             return (f"{head} for cargo {req.cargo.cargo_id!r}: every route breaks a cargo rule "
                     f"in force on {req.depart:%d %b %Y}: {names}")
-    found, _ = _run(replace(req, open_planned=True))
+    found, _ = run_search(replace(req, open_planned=True))
     if found is not None:
-        planned = sorted(_used(req, found)["planned"])
+        planned = sorted(used_by(req, found)["planned"])
         return (f"{head}: only links that are not open yet would connect them "
                 f"({', '.join(planned)})")
-    found, _ = _run(replace(req, use_calendars=False))
+    found, _ = run_search(replace(req, use_calendars=False))
     if found is not None:
-        closed = sorted(_used(req, found)["calendared"])
+        closed = sorted(used_by(req, found)["calendared"])
         return (f"{head}: every route is closed within two years of departure "
                 f"({', '.join(closed)})")
     return _no_access_message(req) or \
         f"{head}: the two places are not connected in network {req.network.name!r}"
 
 
-def _no_access_message(req: _Request, *, origin_ok: bool = False) -> str | None:
+def _no_access_message(req: Request, *, origin_ok: bool = False) -> str | None:
     """Why no route: the origin or destination city lies too far from the network
     (``origin_ok``: the origin is known to have an access leg)."""
     for label, match in (("origin", req.origin), ("destination", req.destination)):
@@ -734,7 +734,7 @@ def no_access_text(origin: str, destination: str, far: str, label: str) -> str:
             f"join it; choose a nearer {label}")
 
 
-def _used(req: _Request, found: Found) -> dict[str, set[str]]:
+def used_by(req: Request, found: Found) -> dict[str, set[str]]:
     cn, network = req.cn, req.network
     out: dict[str, set[str]] = {k: set() for k in
                                 ("countries", "places", "crossings", "modes", "planned",
@@ -756,11 +756,11 @@ def _used(req: _Request, found: Found) -> dict[str, set[str]]:
             if link.status != "open":
                 out["planned"].add(link.name or link.link_id)
         if int(cn.edge_calendar[e]) >= 0:
-            out["calendared"].add(_edge_name(req, e))
+            out["calendared"].add(edge_name(req, e))
     return out
 
 
-def _edge_name(req: _Request, e: int) -> str:
+def edge_name(req: Request, e: int) -> str:
     cn, network = req.cn, req.network
     kind, ref = int(cn.edge_kind[e]), int(cn.edge_ref[e])
     if kind == KIND_CROSSING:
