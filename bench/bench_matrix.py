@@ -36,7 +36,7 @@ def region_cities(count: int) -> list[str]:
     import corridor
     from corridor.exceptions import CorridorError
     from corridor.io.gazetteer import _cities, haversine_km, resolve_name
-    from corridor.routing.plan import _ACCESS_MAX_KM
+    from corridor.routing.request import ACCESS_MAX_KM as _ACCESS_MAX_KM
 
     net = corridor.load_network()
     places = list(net.places.values())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from corridor import plan_route
-from corridor.routing.plan import _TIE_BREAK
+from corridor.routing.weights import TIE_BREAK as _TIE_BREAK
 
 OBJECTIVES = ("time", "cost", "distance", "risk", "generalized")
 

@@ -8,7 +8,7 @@ import pytest
 from corridor import plan_route
 from corridor.exceptions import InvalidOptionError
 from corridor.model.speeds import road_speeds
-from corridor.routing.plan import cargo_for_modes
+from corridor.routing.request import cargo_for_modes
 from published_trips import evaluate, hit_rate, near_rate
 
 JULY = "2026-07-15"

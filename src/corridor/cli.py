@@ -142,7 +142,8 @@ def route(origin: str, destination: str, depart: str | None, cargo: str | None,
     """Best route from ORIGIN to DESTINATION for a shipment leaving on --depart."""
     import json
 
-    from corridor.routing.plan import parse_deadline, plan_route
+    from corridor.routing.plan import plan_route
+    from corridor.routing.request import parse_deadline
 
     net = _network(network_path)
     options = dict(depart=depart, cargo=cargo, via=_split(via), avoid=_split(avoid),

@@ -131,7 +131,8 @@ def compare(
     from corridor.exceptions import NoRouteError
     from corridor.io.folder import load_network
     from corridor.model.scenario import apply_scenarios
-    from corridor.routing.plan import parse_depart, plan_route
+    from corridor.routing.plan import plan_route
+    from corridor.routing.request import parse_depart
 
     base_net = network if network is not None else load_network()
     loaded = _load_all(scenarios, base_net)

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from corridor.model.network import Network
     from corridor.model.result import Route
     from corridor.routing.compile import CompiledNetwork
-    from corridor.routing.plan import Request
+    from corridor.routing.request import Request
     from corridor.routing.search import Found
 
 __all__ = [
@@ -546,7 +546,8 @@ def criticality(
     from corridor.io.folder import load_network
     from corridor.routing.compile import compile_network
     from corridor.routing.itinerary import build_route
-    from corridor.routing.plan import check_choice, parse_depart, plan_route, prepare, run_search
+    from corridor.routing.plan import plan_route, run_search
+    from corridor.routing.request import check_choice, parse_depart, prepare
 
     objective = check_choice(optimize, CRITICALITY_OBJECTIVES, "objective for criticality")
     kinds = tuple(kinds)

@@ -239,7 +239,8 @@ def _blocks(
     """Check every option, resolve every name; the job and its blocks, lazily, in order."""
     from corridor.io.folder import load_network
     from corridor.limits import check_draws, check_seed
-    from corridor.routing.plan import OBJECTIVES, check_choice, parse_depart
+    from corridor.routing.plan import OBJECTIVES
+    from corridor.routing.request import check_choice, parse_depart
 
     if scheduler is not None:
         engine = "dask"

@@ -317,7 +317,7 @@ def _label(m: Match) -> str:
 
 def _one_crossing(matches: list[Match], network: Network) -> bool:
     """Whether ``matches`` are one place, or the posts of one crossing (which share its
-    name: "Torkham" stands for the crossing, see ``routing.plan.match_nodes``)."""
+    name: "Torkham" stands for the crossing, see ``routing.request.match_nodes``)."""
     ids = {m.id for m in matches}
     return len(ids) == 1 or any(ids <= {c.place_a, c.place_b} for c in network.crossings)
 

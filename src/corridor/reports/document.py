@@ -312,7 +312,7 @@ def report(
     from corridor.io.folder import load_network
     from corridor.io.scenarios import load_scenario
     from corridor.model.scenario import apply_scenarios
-    from corridor.routing.plan import parse_deadline
+    from corridor.routing.request import parse_deadline
 
     base = network if network is not None else load_network()
     loaded = tuple(s if not isinstance(s, str) else load_scenario(s) for s in scenarios)

@@ -34,19 +34,11 @@ from corridor.routing.compile import (
     certain_waits,
     compile_network,
 )
-from corridor.routing.plan import (
-    Request,
-    access_risk,
-    active_rules,
-    edge_mask,
-    no_access_text,
-    objective_arrays,
-    origin_table,
-    target_table,
-    used_by,
-)
+from corridor.routing.explain import no_access_text, used_by
+from corridor.routing.request import Request, access_risk, active_rules
 from corridor.routing.search import MAX_LABELS
 from corridor.routing.walk import I_OVERFLOW, new_output, walk_routes
+from corridor.routing.weights import edge_mask, objective_arrays, origin_table, target_table
 
 __all__ = ["Answers", "Sweep"]
 
@@ -430,7 +422,7 @@ class Sweep:
         return found
 
     def _access_message(self, req: Request, j: int, *, origin_ok: bool) -> str | None:
-        """:func:`corridor.routing.plan._no_access_message` from what the sweep knows: a
+        """:func:`corridor.routing.explain.no_access_message` from what the sweep knows: a
         city origin without start nodes, a destination without end nodes."""
         origin, destination = req.origin, self.destinations[j]
         if not origin_ok and origin.city is not None and not self._origin(
@@ -445,7 +437,7 @@ class Sweep:
 
     def _explain(self, req: Request, missing: np.ndarray, o_nodes: np.ndarray,
                  o_time: np.ndarray, o_key: np.ndarray, answers: Answers) -> None:
-        """The reasons :func:`corridor.routing.plan.explain_no_route` gives, asked in its
+        """The reasons :func:`corridor.routing.explain.explain_no_route` gives, asked in its
         order with one relaxed search per edge mask for every destination still without
         one (a matrix has no vias and no avoidances)."""
         left = np.zeros(len(self.destinations), dtype=bool)

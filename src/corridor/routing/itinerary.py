@@ -22,7 +22,7 @@ from corridor.routing.search import Step
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from corridor.routing.plan import Access, Request
+    from corridor.routing.request import Access, Request
     from corridor.routing.search import Found
 
 WINTER_MONTHS = (11, 12, 1, 2, 3, 4)
@@ -68,7 +68,7 @@ def relocate_waits(req: Request, found: Found) -> tuple[Found, dict[int, int]]:
     calendar causes it."""
     if not any(s.enter_h - s.reach_h > 1e-9 for s in found.steps):
         return found, {}  # nothing to move (most routes): skip the objective arrays
-    from corridor.routing.plan import objective_arrays
+    from corridor.routing.weights import objective_arrays
 
     _, rate = objective_arrays(req)
     cn = req.cn
@@ -108,7 +108,7 @@ def build_route(
     single-objective search charged it (:func:`relocate_waits`); the Pareto search waits
     where the calendar stops it.
     """
-    from corridor.routing.plan import access_risk, endpoint_of
+    from corridor.routing.request import access_risk, endpoint_of
 
     cn, network = req.cn, req.network
     origin = endpoint_of(req.origin, network)
@@ -325,7 +325,7 @@ def build_route(
         warnings.append(
             f"{unknown} leg(s) have no sourced cost: the cost total leaves them out; to choose "
             "the route they were priced at the median known cost of their kind.")
-    from corridor.routing.plan import active_rules
+    from corridor.routing.request import active_rules
 
     for rule in active_rules(req):
         warnings.append(f"Cargo rule in force: {rule.name} ({rule.rule_id}).")
@@ -467,7 +467,7 @@ def _wait_before_transfer(legs: list[Leg]) -> list[Leg]:
 
 
 def _entity_name(req: Request, e: int) -> str:
-    from corridor.routing.plan import edge_name
+    from corridor.routing.explain import edge_name
 
     return edge_name(req, e)
 

@@ -85,7 +85,7 @@ def _pareto_search(
     """Non-dominated labels at the targets, each with its (hours, USD, risk-hours), from
     the compiled kernel (:func:`corridor.routing.kernel.pareto_search`)."""
     from corridor.routing import kernel
-    from corridor.routing.plan import via_of
+    from corridor.routing.request import via_of
     from corridor.routing.search import path_of, via_masks
 
     cn = req.cn
@@ -133,7 +133,7 @@ def _pareto_search_python(
     risk_max = max(node_risk) if node_risk else 0.0
     okl = ok.tolist()
     next_open = cn.next_open(req.depart)
-    from corridor.routing.plan import via_of
+    from corridor.routing.request import via_of
 
     vias = [via_of(v, req) for v in req.vias]
     n_stages = len(vias) + 1
@@ -288,8 +288,11 @@ def alternatives(
     >>> sorted({c for r in options for c in r.best_for})
     ['cost', 'risk', 'time']
     """
+    from corridor.routing.explain import explain_no_route
     from corridor.routing.itinerary import build_route
-    from corridor.routing.plan import edge_mask, explain_no_route, prepare, run_search
+    from corridor.routing.plan import run_search
+    from corridor.routing.request import prepare
+    from corridor.routing.weights import edge_mask
 
     req = prepare(origin, destination, depart=depart, cargo=cargo, objective="generalized",
                    via=via, avoid=avoid, modes=modes, risk_aversion=risk_aversion,
@@ -300,7 +303,7 @@ def alternatives(
     for objective in ("time", "cost", "risk"):
         found, access = run_search(replace(req, objective=objective))
         if found is None:
-            raise NoRouteError(explain_no_route(req))
+            raise NoRouteError(explain_no_route(req, run_search))
         singles.append(build_route(replace(req, objective=objective), found, access, None))
     origins, targets = _endpoints(req, access)
     founds = _pareto_search(req, origins, targets, edge_mask(req), max_labels=max_labels,
@@ -331,7 +334,7 @@ def _le(a: tuple[float, ...], b: tuple[float, ...], tolerance: float = 1e-6) -> 
 
 def _endpoints(req, access) -> tuple[dict, dict]:
     """Origins and targets with (time, cost, risk) offsets, as the single searches use."""
-    from corridor.routing.plan import match_nodes
+    from corridor.routing.request import match_nodes
 
     cn = req.cn
     factor = req.cargo.cost_factor or 0.0

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 import corridor
 from corridor import deadline
 from corridor.exceptions import InvalidOptionError
-from corridor.routing.plan import cargo_for_modes
+from corridor.routing.request import cargo_for_modes
 from corridor.server.config import ServerState, get_state
 from corridor.server.errors import ApiError
 from corridor.server.models import (
@@ -174,7 +174,7 @@ async def route(body: RouteRequest, state: State, request: Request) -> Any:
                    modes=body.modes, risk_aversion=body.risk_aversion, network=state.network,
                    draws=body.draws, seed=body.seed)
     if body.alternatives:
-        from corridor.routing.plan import parse_deadline
+        from corridor.routing.request import parse_deadline
 
         _at_most(body.max_labels, limits.max_labels, "max_labels", "max_labels")
 
