@@ -71,7 +71,7 @@ def test_via_and_comma_lists(net):
         (["route", "Alpha", "Gamma", "--depart", "tomorrow"], 2, "YYYY-MM-DD"),
         (["route", "Alpha", "Gamma", "--avoid", "BBB", "--avoid", "Pass"], 3, "avoid"),
         (["route", "Alpha", "Gamma", "--modes", "rail", "--cargo", "truck"], 2,
-         "for rail use --cargo teu"),
+         "for rail use cargo 'teu'"),
         (["places", "zzzzqqq"], 2, "no place matches"),
     ],
 )

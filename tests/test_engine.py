@@ -214,7 +214,7 @@ def test_no_route_names_cargo_modes(tmp_path):
     [
         (dict(optimize="fastest"), "time, cost, distance, generalized"),
         (dict(cargo="pallet"), "truck"),
-        (dict(modes=["rail"], cargo="truck"), "may use road, ferry; .*for rail use --cargo teu"),
+        (dict(modes=["rail"], cargo="truck"), "may use road, ferry; .*for rail use cargo 'teu'"),
         (dict(modes=["hovercraft"]), "unknown mode"),
         (dict(depart="15/07/2026"), "YYYY-MM-DD"),
         (dict(avoid=["AAA"]), "origin"),

@@ -143,9 +143,9 @@ def test_route_modes_pick_the_cargo_as_the_library_does(region_client):
     answer = region_client.post("/route", json=body)
     assert answer.status_code == 200
     assert answer.json()["cargo"] == "teu"
-    assert any("chosen for --modes rail" in w for w in answer.json()["warnings"])
+    assert any("chosen for the modes rail" in w for w in answer.json()["warnings"])
     truck = region_client.post("/route", json={**body, "cargo": "truck"})
-    assert truck.status_code == 422 and "--cargo teu" in truck.text
+    assert truck.status_code == 422 and "use cargo 'teu'" in truck.text
     year = region_client.post("/calendar", json={"origin": "Almaty", "destination": "Tashkent",
                                                  "modes": ["rail"], "year": 2026, "draws": 0})
     assert year.status_code == 200 and year.json()["cargo"] == "teu"

@@ -84,10 +84,10 @@ def test_a_mode_request_picks_a_cargo_that_may_use_it(region):
     route = plan_route("Almaty", "Tashkent", modes=["rail"], depart=JULY, draws=0,
                        network=region)
     assert route.cargo == "teu" and {leg.mode for leg in route.legs} >= {"rail"}
-    assert any("chosen for --modes rail" in w for w in route.warnings)
+    assert any("chosen for the modes rail" in w for w in route.warnings)
     assert cargo_for_modes(region, ["air"])[0] == "passenger"
     assert cargo_for_modes(region, ["road"]) == ("truck", "")
-    with pytest.raises(InvalidOptionError, match="for rail use --cargo teu"):
+    with pytest.raises(InvalidOptionError, match="for rail use cargo 'teu'"):
         plan_route("Almaty", "Tashkent", modes=["rail"], cargo="truck", network=region,
                    draws=0)
 

@@ -335,14 +335,14 @@ def build_route(
                         "border payments are not in the sources. CO2e is counted for flights "
                         "only.")
         if req.objective == "cost":
-            warnings.append("This trip is the cheapest in fares; --optimize time gives the "
+            warnings.append("This trip is the cheapest in fares; optimising for time gives the "
                             "fastest.")
         elif req.objective == "generalized":
             vot = req.cargo.value_of_time_usd_per_h
             warnings.append(
                 "This trip is the best in fares plus time valued at "
                 + (f"USD {vot:.2f} an hour" if vot is not None else "the cargo's value")
-                + " (see the cargo's estimate); --optimize time gives the fastest.")
+                + " (see the cargo's estimate); optimising for time gives the fastest.")
     weighted = sum(leg.risk * leg.duration_h for leg in legs)
     risk = weighted / total_h if total_h > 0 else 0.0
     countries: list[str] = []
@@ -361,8 +361,8 @@ def build_route(
 
         warnings.append(
             f"The search kept at most {MAX_LABELS[-1]} itineraries at a place and still had "
-            "to drop some: a better one may exist (narrow the question with --via or "
-            "--avoid).")
+            "to drop some: a better one may exist (narrow the question with a place to pass "
+            "or one to avoid).")
     estimated = sum(1 for leg in legs if leg.estimate)
     if estimated:
         warnings.append(f"{estimated} of {len(legs)} legs use estimated figures "

@@ -258,7 +258,7 @@ def same_crossings(network: Network, crossing_id: str) -> set[str]:
 
 
 def _country_suggestions(text: str, network: Network) -> list[str]:
-    """Country codes whose code or name is close to ``text`` (for --avoid typos)."""
+    """Country codes whose code or name is close to ``text`` (for a misspelt avoidance)."""
     from rapidfuzz import fuzz, process
 
     labels = {c.iso3: f"{c.iso3} ({c.name})" for c in network.countries.values()}
@@ -300,7 +300,8 @@ def prepare(
             raise InvalidOptionError(
                 f"cargo {cargo!r} may use {', '.join(cargo_profile.modes)}; "
                 f"none of {', '.join(modes)} is among them"
-                + (f"; for {', '.join(modes)} use --cargo {' or '.join(able[:3])}"
+                + (f"; for {', '.join(modes)} use cargo "
+                   f"{' or '.join(repr(a) for a in able[:3])}"
                    if able else ""))
     if not math.isfinite(risk_aversion) or not 0 <= risk_aversion <= 1000:
         raise InvalidOptionError("risk_aversion must be a number from 0 to 1000")
@@ -316,7 +317,7 @@ def prepare(
     for label, m in (("origin", origin_match), ("destination", destination_match)):
         if m.country in countries:
             raise InvalidOptionError(
-                f"the {label} {m.name} is in {m.country}, which --avoid excludes"
+                f"the {label} {m.name} is in {m.country}, which is to be avoided"
             )
         if m.place is not None and m.place.place_id in places:
             raise InvalidOptionError(f"the {label} {m.name} is itself avoided")
@@ -362,9 +363,9 @@ def cargo_for_modes(network: Network, modes: Sequence[str] | None) -> tuple[str,
     for cargo_id in candidates:
         profile = network.cargo.get(cargo_id)
         if profile is not None and wanted <= set(profile.modes):
-            return cargo_id, (f"cargo {cargo_id!r} ({profile.name}) chosen for "
-                              f"--modes {','.join(modes)}: a truck may use only "
-                              f"{', '.join(network.cargo[default].modes)}; give --cargo to "
+            return cargo_id, (f"cargo {cargo_id!r} ({profile.name}) chosen for the modes "
+                              f"{','.join(modes)}: a truck may use only "
+                              f"{', '.join(network.cargo[default].modes)}; name a cargo to "
                               "choose another")
     able = _cargo_using_any(network, modes)
     raise InvalidOptionError(
