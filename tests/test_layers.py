@@ -109,3 +109,27 @@ def test_allowed_imports_pass(tmp_path):
     found = problems(tmp_path)
     assert found == ["corridor.routing.c imports the private name _own_layer_ok of "
                      "corridor.routing.d, line 1"]
+
+
+def test_error_types_live_in_exceptions():
+    """Every exception class is defined in corridor/exceptions.py, where a user finds them
+    all (the HTTP server's own answer type, ApiError, is the shell's)."""
+    outside = []
+    for path in sorted((SRC / "corridor").rglob("*.py")):
+        if path.name == "exceptions.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(
+                    getattr(b, "id", getattr(b, "attr", "")).endswith(("Error", "Exception"))
+                    or getattr(b, "id", "") == "Stopped" for b in node.bases):
+                outside.append(f"{module_name(path, SRC)}.{node.name}")
+    assert outside == ["corridor.server.errors.ApiError"]
+
+
+def test_public_names_are_exactly_the_exported_ones():
+    import corridor
+
+    assert dir(corridor) == sorted(corridor.__all__)
+    for name in corridor.__all__:  # each resolves, the lazy analyses included
+        assert getattr(corridor, name) is not None, name
+    assert set(corridor._LAZY) <= set(corridor.__all__)

@@ -41,6 +41,12 @@ _LAZY = {
 }
 
 
+def __dir__() -> list[str]:
+    """The public names, the lazy ones included (what ``dir(corridor)`` and tab completion
+    show)."""
+    return sorted(__all__)
+
+
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib

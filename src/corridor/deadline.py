@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from corridor.exceptions import CorridorError
+from corridor.exceptions import Stopped
 
 __all__ = ["Stopped", "check", "limit"]
 
@@ -33,16 +33,7 @@ _LIMIT: ContextVar[tuple[float, threading.Event | None, float] | None] = Context
     "corridor_deadline", default=None)
 
 
-class Stopped(CorridorError):
-    """The work was stopped: ``reason`` is ``"deadline"`` or ``"cancelled"``."""
 
-    def __init__(self, reason: str, seconds: float) -> None:
-        self.reason = reason
-        self.seconds = seconds
-        super().__init__(
-            f"the request ran past its {seconds:g} s deadline and was stopped; ask for fewer "
-            "departures, scenarios, pairs or draws" if reason == "deadline"
-            else "the request was cancelled")
 
 
 def check() -> None:

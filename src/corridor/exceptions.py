@@ -20,11 +20,17 @@ from dataclasses import dataclass
 __all__ = [
     "AmbiguousPlaceError",
     "CorridorError",
+    "GeoFileError",
     "InvalidOptionError",
     "NetworkValidationError",
+    "NoConnectionError",
     "NoRouteError",
+    "OsmFileError",
     "Problem",
     "ScenarioError",
+    "Stopped",
+    "StoreConnectionError",
+    "StoreFullError",
     "UnknownPlaceError",
 ]
 
@@ -110,3 +116,37 @@ class ScenarioError(ValueError, CorridorError):
         self.folder = folder
         head = f"{len(self.problems)} problem(s) in {folder or 'the scenario'}"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class GeoFileError(ValueError, CorridorError):
+    """A GIS file that cannot be read or written as a network; the message says why."""
+
+
+class OsmFileError(ValueError, CorridorError):
+    """An OSM extract that is missing, not a ``.osm.pbf`` file, or holds no usable roads."""
+
+
+class NoConnectionError(ValueError, CorridorError):
+    """:func:`corridor.io.osm.attach` found no corridor place within ``max_km`` of a local
+    junction."""
+
+
+class Stopped(CorridorError):
+    """The work was stopped: ``reason`` is ``"deadline"`` or ``"cancelled"``."""
+
+    def __init__(self, reason: str, seconds: float) -> None:
+        self.reason = reason
+        self.seconds = seconds
+        super().__init__(
+            f"the request ran past its {seconds:g} s deadline and was stopped; ask for fewer "
+            "departures, scenarios, pairs or draws" if reason == "deadline"
+            else "the request was cancelled")
+
+
+class StoreFullError(Exception):
+    """The scenario store holds as many scenarios as it may."""
+
+
+class StoreConnectionError(ValueError):
+    """The PostgreSQL server cannot be reached, or refuses the login. A ValueError, so
+    ``corridor serve`` reports it as a bad ``--db``."""

@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from corridor.exceptions import CorridorError, InvalidOptionError
+from corridor.exceptions import GeoFileError, InvalidOptionError
 from corridor.io._tables import Tables, cell, merge_sources, network_tables, write_folder
 from corridor.io.folder import (
     TABLES,
@@ -58,8 +58,7 @@ _NUMERIC = (parse_float, parse_nonneg, parse_positive, parse_lat, parse_lon, par
 _GEOMETRY_SOURCE = "imported_geometry"
 
 
-class GeoFileError(ValueError, CorridorError):
-    """A GIS file that cannot be read or written as a network; the message says why."""
+
 
 
 def _require(*modules: str) -> None:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corridor.exceptions import CorridorError, InvalidOptionError
+from corridor.exceptions import InvalidOptionError, NoConnectionError, OsmFileError
 from corridor.io._tables import Tables, cell, merge_sources, network_tables, write_folder
 from corridor.io.gazetteer import haversine_km, normalize
 from corridor.model.network import Network
@@ -88,12 +88,7 @@ _CAREC_SOURCE = "cpmm_road_2022"
 _MPH_KMH = 1.609344  # international mile (exact by definition), for "maxspeed=50 mph"
 
 
-class OsmFileError(ValueError, CorridorError):
-    """An OSM extract that is missing, not a ``.osm.pbf`` file, or holds no usable roads."""
 
-
-class NoConnectionError(ValueError, CorridorError):
-    """:func:`attach` found no corridor place within ``max_km`` of a local junction."""
 
 
 def _require_pyrosm() -> Any:

@@ -44,6 +44,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from corridor.exceptions import StoreConnectionError, StoreFullError
+
 __all__ = ["PostgresStore", "SQLiteStore", "Store", "StoreConnectionError", "StoreFullError",
            "StoredAnalysis", "StoredScenario", "open_store"]
 
@@ -361,13 +363,7 @@ class SQLiteStore(_SqlStore):
             self._conn.close()
 
 
-class StoreFullError(Exception):
-    """The store holds as many scenarios as it may."""
 
-
-class StoreConnectionError(ValueError):
-    """The PostgreSQL server cannot be reached, or refuses the login. A ValueError, so
-    ``corridor serve`` reports it as a bad ``--db``."""
 
 
 # title and description are stored as JSON strings (PostgreSQL text cannot hold NUL, which
