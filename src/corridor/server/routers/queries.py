@@ -213,7 +213,7 @@ async def calendar(body: CalendarRequest, state: State, request: Request) -> dic
     limits = state.limits
     _at_most(body.draws, limits.max_draws, "draws", "max_draws")
     _at_most(len(body.via), limits.max_vias, "the number of vias", "max_vias")
-    from corridor.analysis.calendar import departures
+    from corridor.analysis.seasons import departures
 
     cells = len(departures(body.year, body.step)) * max(body.draws, 1)
     _at_most(cells, limits.max_calendar_cells, "departures × draws", "max_calendar_cells")
