@@ -280,7 +280,7 @@ def network_geojson(state: State) -> JSONResponse:
     lines, with their mode, status and calendar (for drawing the network on a map)."""
     collection = state.cache.get("network.geojson")
     if collection is None:
-        from corridor.server.geojson import network_geojson as build
+        from corridor.io.export import network_geojson as build
 
         collection = state.cache["network.geojson"] = build(state.network)
     return JSONResponse(collection, media_type="application/geo+json")
