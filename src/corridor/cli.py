@@ -96,6 +96,40 @@ network_option = click.option(
     help="Network folder to use instead of the bundled regional network.",
 )
 
+# Options several commands share, defined once so that their names, defaults and help agree.
+depart_option = click.option(
+    "--depart", default=None, metavar="DATE",
+    help="Departure date or datetime, YYYY-MM-DD[THH:MM]; default today 08:00.")
+cargo_option = click.option(
+    "--cargo", default="truck", show_default=True,
+    help="truck (20 t), teu, feu, bulk (per tonne) or passenger.")
+optimize_option = click.option(
+    "--optimize", default="generalized", show_default=True,
+    help="time, cost, distance, generalized (money + value of time + risk) or risk.")
+via_option = click.option("--via", multiple=True, metavar="PLACE",
+                          help="Place or crossing to pass; repeat or separate with commas.")
+avoid_option = click.option(
+    "--avoid", multiple=True, metavar="WHAT",
+    help="Country (ISO3 or name), place or crossing to avoid; repeat or use commas.")
+modes_option = click.option("--modes", default=None, metavar="M1,M2",
+                            help="Allowed modes: road, rail, sea, ferry, air.")
+seed_option = click.option("--seed", default=0, show_default=True, type=int,
+                           help="Seed of the Monte Carlo draws (results are reproducible).")
+scenarios_option = click.option(
+    "--scenario", "scenario_names", multiple=True, required=True, metavar="NAME|FILE",
+    help="Library scenario or YAML/JSON file; repeat.")
+
+
+def draws_option(default: int):
+    """``--draws`` with a command's own default."""
+    return click.option("--draws", default=default, show_default=True,
+                        type=click.IntRange(min=0),
+                        help="Monte Carlo draws for P10/P50/P90 (0: skip).")
+
+
+def json_option(what: str = "one JSON object"):
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what}.")
+
 
 @main.command()
 @click.argument("origin")
@@ -124,7 +158,7 @@ network_option = click.option(
               help="Monte Carlo draws for P10/P50/P90 (0: skip).")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Seed of the Monte Carlo draws (results are reproducible).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option()
 @click.option("--geojson", "geojson_path", default=None, type=click.Path(dir_okay=False),
               help="Write the legs as GeoJSON (one feature per leg).")
 @click.option("--map", "map_path", default=None, type=click.Path(dir_okay=False),
@@ -203,18 +237,18 @@ def _write_outputs(routes, net, geojson_path, map_path, csv_path) -> list[str]:
               help="A calendar year [default: the twelve months from today].")
 @click.option("--step", default="month", show_default=True,
               help="month (departures on the 1st and 15th) or week (every Monday).")
-@click.option("--cargo", default="truck", show_default=True)
-@click.option("--optimize", default="generalized", show_default=True)
-@click.option("--via", multiple=True, metavar="PLACE")
-@click.option("--avoid", multiple=True, metavar="WHAT")
-@click.option("--modes", default=None, metavar="M1,M2")
-@click.option("--draws", default=2000, show_default=True, type=click.IntRange(min=0))
-@click.option("--seed", default=0, show_default=True, type=int)
+@cargo_option
+@optimize_option
+@via_option
+@avoid_option
+@modes_option
+@draws_option(2000)
+@seed_option
 @click.option("--plot", "plot_path", default=None, type=click.Path(dir_okay=False),
               help="Write a PNG plot of P50/P90 days and cost through the year.")
 @click.option("--csv", "csv_path", default=None, type=click.Path(dir_okay=False),
               help="Write one row per departure as CSV.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@json_option("a JSON object")
 @network_option
 @_friendly
 def calendar_command(origin: str, destination: str, year: int | None, step: str, cargo: str,
@@ -256,7 +290,7 @@ def calendar_command(origin: str, destination: str, year: int | None, step: str,
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@json_option("a JSON list")
 @_friendly
 def scenarios(as_json: bool) -> None:
     """List the scenarios that ship with corridor (use them by name in `compare`)."""
@@ -277,17 +311,16 @@ def scenarios(as_json: bool) -> None:
 @main.command(name="compare")
 @click.argument("origin", required=False)
 @click.argument("destination", required=False)
-@click.option("--scenario", "scenario_names", multiple=True, required=True,
-              metavar="NAME|FILE", help="Library scenario or YAML/JSON file; repeat.")
+@scenarios_option
 @click.option("--pairs", "pairs_path", default=None, type=click.Path(dir_okay=False),
               help="CSV of origin,destination,weight pairs instead of ORIGIN DESTINATION.")
 @click.option("--combined", is_flag=True, help="Also apply all scenarios together.")
-@click.option("--depart", default=None, metavar="DATE")
-@click.option("--cargo", default="truck", show_default=True)
-@click.option("--optimize", default="generalized", show_default=True)
-@click.option("--draws", default=10_000, show_default=True, type=click.IntRange(min=0))
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@depart_option
+@cargo_option
+@optimize_option
+@draws_option(10_000)
+@seed_option
+@json_option()
 @network_option
 @_friendly
 def compare_command(origin: str | None, destination: str | None,
@@ -333,11 +366,11 @@ def compare_command(origin: str | None, destination: str | None,
 @main.command(name="critical")
 @click.option("--pairs", "pairs_path", default=None, type=click.Path(dir_okay=False),
               help="CSV of origin,destination,weight pairs (default: the bundled set).")
-@click.option("--depart", default=None, metavar="DATE")
-@click.option("--cargo", default="truck", show_default=True)
-@click.option("--optimize", default="generalized", show_default=True)
+@depart_option
+@cargo_option
+@optimize_option
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=1))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@json_option()
 @network_option
 @_friendly
 def critical_command(pairs_path: str | None, depart: str | None, cargo: str, optimize: str,
@@ -360,15 +393,14 @@ def critical_command(pairs_path: str | None, depart: str | None, cargo: str, opt
 @main.command(name="report")
 @click.argument("origin")
 @click.argument("destination")
-@click.option("--scenario", "scenario_names", multiple=True, required=True,
-              metavar="NAME|FILE", help="Library scenario or YAML/JSON file; repeat.")
+@scenarios_option
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="report.html (one self-contained file) or report.md (with a _files folder).")
-@click.option("--depart", default=None, metavar="DATE")
-@click.option("--cargo", default="truck", show_default=True)
-@click.option("--optimize", default="generalized", show_default=True)
-@click.option("--draws", default=2000, show_default=True, type=click.IntRange(min=0))
-@click.option("--seed", default=0, show_default=True, type=int)
+@depart_option
+@cargo_option
+@optimize_option
+@draws_option(2000)
+@seed_option
 @click.option("--title", default=None)
 @click.option("--deadline", default=None, metavar="DATE")
 @click.option("--calendar-year", default=None, type=int)
@@ -465,7 +497,7 @@ def serve(host: str, port: int, db: str | None, token: str | None,
               help="A scenario (library name or file), each a case next to the baseline.")
 @click.option("--cargo", default="truck", show_default=True,
               help="A cargo, or several comma-separated (each a case: truck,teu).")
-@click.option("--optimize", default="generalized", show_default=True)
+@optimize_option
 @click.option("--draws", default=0, show_default=True, type=click.IntRange(min=0),
               help="Monte Carlo draws per route for P50/P90 (0: none).")
 @click.option("--columns", default=None, metavar="COL,COL,...",
@@ -474,7 +506,7 @@ def serve(host: str, port: int, db: str | None, token: str | None,
                    "distance_km, risk, co2e_kg, crossings, error).")
 @click.option("--paths", is_flag=True,
               help="Add a path column: the network places each route passes.")
-@click.option("--seed", default=0, show_default=True, type=int)
+@seed_option
 @click.option("--engine", default="inprocess", show_default=True,
               type=click.Choice(["inprocess", "processes", "dask"]))
 @click.option("--workers", default=None, type=click.IntRange(min=1),
@@ -551,7 +583,7 @@ def matrix_command(origins_path: str, destinations_path: str, months: str, year:
 @main.command()
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@json_option("a JSON list")
 @network_option
 @_friendly
 def places(query: str, limit: int, as_json: bool, network_path: str | None) -> None:
