@@ -209,8 +209,8 @@ def _trade_baseline(route: Route | None) -> Baseline | None:
     or for sea-dominated partners only the overland share (or nothing when it is unknown)."""
     if route is None or route.origin.country == route.destination.country:
         return None
-    from corridor.analysis.trade import trade_baseline
     from corridor.exceptions import CorridorError
+    from corridor.io.trade_baselines import trade_baseline
 
     a, b = route.origin.country, route.destination.country
     try:

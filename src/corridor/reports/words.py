@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from corridor.analysis.compare import Case
-    from corridor.analysis.trade import Baseline
+    from corridor.io.trade_baselines import Baseline
     from corridor.model.network import Network
     from corridor.model.result import Route
 
