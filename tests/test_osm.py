@@ -18,13 +18,13 @@ from click.testing import CliRunner  # noqa: E402
 from corridor import load_network, plan_route, validate_network  # noqa: E402
 from corridor.cli import main  # noqa: E402
 from corridor.exceptions import CorridorError, InvalidOptionError  # noqa: E402
+from corridor.io.attach import attach  # noqa: E402
 from corridor.io.gazetteer import haversine_km, resolve_name  # noqa: E402
 from corridor.io.osm import (  # noqa: E402
     NoConnectionError,
     OsmFileError,
     _cap,
     _limit_kmh,
-    attach,
     import_osm,
 )
 

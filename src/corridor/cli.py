@@ -653,7 +653,8 @@ def import_osm_command(extract: str, out_path: str, country: str | None, classes
 
     Needs the osm extra: pip install 'corridor[osm]'.
     """
-    from corridor.io.osm import attach, import_osm
+    from corridor.io.attach import attach
+    from corridor.io.osm import import_osm
 
     net = import_osm(extract, country=country, road_classes=classes,
                      max_addresses=max_addresses, out=None if attach_to else out_path)
@@ -686,7 +687,7 @@ def import_osm_command(extract: str, out_path: str, country: str | None, classes
 @_friendly
 def attach_command(local: str, corridor_path: str, out_path: str, max_km: float) -> None:
     """Join a LOCAL road network folder (from import-osm) to a corridor network."""
-    from corridor.io.osm import attach
+    from corridor.io.attach import attach
 
     net = attach(corridor_path, local, max_km=max_km, out=out_path)
     connectors = sum(1 for link in net.links if link.link_id.startswith("connect_"))

@@ -127,7 +127,7 @@ class OsmFileError(ValueError, CorridorError):
 
 
 class NoConnectionError(ValueError, CorridorError):
-    """:func:`corridor.io.osm.attach` found no corridor place within ``max_km`` of a local
+    """:func:`corridor.io.attach.attach` found no corridor place within ``max_km`` of a local
     junction."""
 
 

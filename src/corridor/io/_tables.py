@@ -1,6 +1,6 @@
 """The canonical form every importer writes: CSV rows per table plus a manifest.
 
-Importers (OSM extracts, GeoPackage, GeoJSON) and :func:`corridor.io.osm.attach` build
+Importers (OSM extracts, GeoPackage, GeoJSON) and :func:`corridor.io.attach.attach` build
 ``Tables`` (a manifest mapping and rows of text cells per table file), then
 :func:`write_folder` writes them to a temporary folder beside the target, validates them
 with the same reader as ``corridor validate``, and moves the folder into place. A reader
