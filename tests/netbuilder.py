@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from corridor.io.folder import TABLES
+from corridor.io.schema import TABLES
 
 MANIFEST = """name: {name}
 version: "test"

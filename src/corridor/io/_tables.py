@@ -27,7 +27,8 @@ from typing import Any
 import yaml
 
 from corridor.exceptions import InvalidOptionError, NetworkValidationError
-from corridor.io.folder import TABLES, load_network, validate_network
+from corridor.io.folder import load_network, validate_network
+from corridor.io.schema import TABLES
 from corridor.model.calendar import WEEKDAYS
 from corridor.model.network import Network
 

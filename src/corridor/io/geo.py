@@ -33,7 +33,8 @@ import yaml
 
 from corridor.exceptions import GeoFileError, InvalidOptionError
 from corridor.io._tables import Tables, cell, merge_sources, network_tables, write_folder
-from corridor.io.folder import (
+from corridor.io.gazetteer import haversine_km
+from corridor.io.schema import (
     TABLES,
     parse_float,
     parse_gauge,
@@ -43,7 +44,6 @@ from corridor.io.folder import (
     parse_nonneg,
     parse_positive,
 )
-from corridor.io.gazetteer import haversine_km
 from corridor.model.network import Network
 
 __all__ = ["GeoFileError", "export_network", "import_network", "line_length_km"]
