@@ -19,8 +19,8 @@ builds it.
 * :func:`label_search` — the engine behind :func:`corridor.plan_route`: time-dependent,
   waiting-aware dominance, vias, transfer rules, one objective; to one target set or, with no
   targets, to every node.
-* :func:`pareto_search` — the engine behind :func:`corridor.alternatives`: labels
-  non-dominated on (time, money, risk exposure).
+* :func:`corridor.routing.kernel_pareto.pareto_search` — the engine behind
+  :func:`corridor.alternatives`: labels non-dominated on (time, money, risk exposure).
 
 Examples
 --------
@@ -35,10 +35,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["compiled", "dijkstra", "label_search", "lower_bound", "pareto_search",
-           "td_earliest_arrival"]
+__all__ = ["EPS", "advance", "compiled", "dijkstra", "enter_leave", "hpop", "hpush",
+           "label_search", "lower_bound", "on_path", "reached", "td_earliest_arrival",
+           "transfer_ok"]
 
-_EPS = 1e-9
+EPS = 1e-9
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def dijkstra(indptr: np.ndarray, dst: np.ndarray, weight: np.ndarray, source: in
 
 
 @njit(cache=True)
-def _enter_leave(e, time, calendar, exit_calendar, drive_h, time_h, next_open, use_cal,
+def enter_leave(e, time, calendar, exit_calendar, drive_h, time_h, next_open, use_cal,
                  horizon):
     """(ok, enter, leave) of edge ``e`` reached at ``time``: wait for its calendar to open,
     and at a crossing for the post to be open when clearance ends (before the ``drive_h``
@@ -195,7 +196,7 @@ def _td_earliest(indptr, dst, time_h, calendar, exit_calendar, drive_h, next_ope
         if tu > arrive[u]:
             continue
         for e in range(indptr[u], indptr[u + 1]):
-            ok, _enter, leave = _enter_leave(e, tu, calendar, exit_calendar, drive_h, time_h,
+            ok, _enter, leave = enter_leave(e, tu, calendar, exit_calendar, drive_h, time_h,
                                              next_open, use_cal, horizon)
             if not ok:
                 continue
@@ -257,7 +258,7 @@ def _less(k1a, k2a, ia, k1b, k2b, ib):
 
 
 @njit(cache=True)
-def _hpush(h1, h2, hi, size, k1, k2, idx):
+def hpush(h1, h2, hi, size, k1, k2, idx):
     i = size
     while i > 0:
         parent = (i - 1) >> 1
@@ -274,7 +275,7 @@ def _hpush(h1, h2, hi, size, k1, k2, idx):
 
 
 @njit(cache=True)
-def _hpop(h1, h2, hi, size):
+def hpop(h1, h2, hi, size):
     size -= 1
     if size == 0:
         return 0
@@ -301,14 +302,14 @@ def _hpop(h1, h2, hi, size):
 
 
 @njit(cache=True)
-def _advance(via_nodes, node, stage, final):
+def advance(via_nodes, node, stage, final):
     while stage < final and via_nodes[stage, node]:
         stage += 1
     return stage
 
 
 @njit(cache=True)
-def _transfer_ok(last, e, transfer_to, rail_code):
+def transfer_ok(last, e, transfer_to, rail_code):
     to = transfer_to[e]
     if last == 0 or to == 0:
         return True
@@ -316,11 +317,11 @@ def _transfer_ok(last, e, transfer_to, rail_code):
 
 
 LOOP_WALK = 64
-"""How many legs back :func:`_on_path` looks for the node a label is about to re-enter."""
+"""How many legs back :func:`on_path` looks for the node a label is about to re-enter."""
 
 
 @njit(cache=True)
-def _reached(state_slot, place_stage):
+def reached(state_slot, place_stage):
     """Whether any label has reached ``place_stage`` (a node at a via stage) yet: if not, it
     is on no label's path."""
     base = place_stage << 3
@@ -331,7 +332,7 @@ def _reached(state_slot, place_stage):
 
 
 @njit(cache=True)
-def _on_path(lab_state, lab_pred, idx, place_stage):
+def on_path(lab_state, lab_pred, idx, place_stage):
     """Whether the path of label ``idx`` already passed ``place_stage`` (a state without its
     transfer bits: the node and the number of vias met). Routes have no cycles: coming back
     to a node at the same stage is never taken (a loop that passes time more cheaply than
@@ -385,7 +386,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
     size = 0
     for i in range(o_nodes.size):
         node = o_nodes[i]
-        state = (node * n_stages + _advance(via_nodes, node, 0, final)) * 8
+        state = (node * n_stages + advance(via_nodes, node, 0, final)) * 8
         slot = state_slot[state]
         if slot < 0:
             slot = n_slots
@@ -401,7 +402,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
         lab_enter[n_lab] = o_time[i]
         lab_alive[n_lab] = True
         lab_cheap[n_lab] = wait_rate[node]
-        size = _hpush(h1, h2, hi, size, o_key[i] + bound[node], o_time[i], n_lab)
+        size = hpush(h1, h2, hi, size, o_key[i] + bound[node], o_time[i], n_lab)
         n_lab += 1
 
     best_total = np.inf
@@ -410,7 +411,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
         f = h1[0]  # key + a lower bound of what remains to a target (A*; 0 without targets)
         time = h2[0]
         idx = hi[0]
-        size = _hpop(h1, h2, hi, size)
+        size = hpop(h1, h2, hi, size)
         if f >= best_total:
             break
         if not lab_alive[idx]:
@@ -432,9 +433,9 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
         for e in range(indptr[node], indptr[node + 1]):
             if not ok[e]:
                 continue
-            if last != 0 and not _transfer_ok(last, e, transfer_to, rail_code):
+            if last != 0 and not transfer_ok(last, e, transfer_to, rail_code):
                 continue
-            good, enter, leave = _enter_leave(e, time, calendar, exit_calendar, drive_h, time_h,
+            good, enter, leave = enter_leave(e, time, calendar, exit_calendar, drive_h, time_h,
                                               next_open, use_cal, horizon)
             if not good:
                 continue
@@ -452,9 +453,9 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
             new_stage = stage
             if new_stage < final and via_edges[new_stage, e]:
                 new_stage += 1
-            new_stage = _advance(via_nodes, head, new_stage, final)
+            new_stage = advance(via_nodes, head, new_stage, final)
             new_state = ((head * n_stages + new_stage) << 3) + transfer_from[e]
-            seen = _reached(state_slot, new_state >> 3)
+            seen = reached(state_slot, new_state >> 3)
             # push, with waiting-aware dominance among the labels of the state
             slot = state_slot[new_state]
             if slot < 0:
@@ -469,20 +470,20 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
             for j in range(count):
                 o = slot_labels[slot, j]
                 t_o = lab_time[o]
-                if t_o <= leave and lab_key[o] + wait_max * (leave - t_o) <= new_key + _EPS \
-                        and lab_cheap[o] <= new_cheap + _EPS:
+                if t_o <= leave and lab_key[o] + wait_max * (leave - t_o) <= new_key + EPS \
+                        and lab_cheap[o] <= new_cheap + EPS:
                     dominated = True
                     break
             if dominated:
                 continue
-            if seen and _on_path(lab_state, lab_pred, idx, new_state >> 3):
+            if seen and on_path(lab_state, lab_pred, idx, new_state >> 3):
                 continue  # no cycles (checked only for labels that would be kept)
             kept = 0
             for j in range(count):
                 o = slot_labels[slot, j]
                 t_o = lab_time[o]
-                if leave <= t_o and new_key + wait_max * (t_o - leave) <= lab_key[o] + _EPS \
-                        and new_cheap <= lab_cheap[o] + _EPS:
+                if leave <= t_o and new_key + wait_max * (t_o - leave) <= lab_key[o] + EPS \
+                        and new_cheap <= lab_cheap[o] + EPS:
                     lab_alive[o] = False
                 else:
                     slot_labels[slot, kept] = o
@@ -514,7 +515,7 @@ def _label_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfe
             lab_enter[n_lab] = enter
             lab_cheap[n_lab] = new_cheap
             lab_alive[n_lab] = True
-            size = _hpush(h1, h2, hi, size, new_key + bound[head], leave, n_lab)
+            size = hpush(h1, h2, hi, size, new_key + bound[head], leave, n_lab)
             n_lab += 1
     return lab_key, lab_time, lab_state, lab_pred, lab_edge, lab_enter, lab_rank, n_lab, \
         best_label
@@ -618,217 +619,6 @@ def lower_bound(rindptr: np.ndarray, redge: np.ndarray, src: np.ndarray, edge_ke
                         np.asarray(ok, np.bool_), is_target, np.asarray(target_key, np.float64))
 
 
-@njit(cache=True)
-def _pareto_search(indptr, dst, time_h, calendar, exit_calendar, drive_h, transfer_from,
-                   transfer_to,
-                   rail_code, ok, edge_cost, edge_risk, node_risk, wait_cost, risk_max,
-                   next_open, horizon, via_nodes, via_edges, o_nodes, o_time, o_cost, o_risk,
-                   is_target, tgt_t, tgt_c, tgt_e, lb, max_labels, max_total, cap):
-    n = indptr.size - 1
-    n_stages = via_nodes.shape[0] + 1
-    final = n_stages - 1
-    use_cal = next_open.shape[0] > 0
-    lab_t = np.empty(cap, np.float64)
-    lab_c = np.empty(cap, np.float64)
-    lab_e = np.empty(cap, np.float64)
-    lab_state = np.empty(cap, np.int64)
-    lab_pred = np.empty(cap, np.int64)
-    lab_edge = np.empty(cap, np.int64)
-    lab_enter = np.empty(cap, np.float64)
-    lab_alive = np.zeros(cap, np.bool_)
-    h1 = np.empty(cap, np.float64)
-    h2 = np.zeros(cap, np.float64)
-    hi = np.empty(cap, np.int64)
-    done = np.empty(cap, np.int64)
-    n_done = 0
-    state_slot = np.full(n * n_stages * 8, -1, np.int64)
-    slot_cap = min(cap, n * n_stages * 8)
-    slot_labels = np.empty((slot_cap, max_labels), np.int64)
-    slot_count = np.zeros(slot_cap, np.int64)
-    n_slots = 0
-    n_lab = 0
-    size = 0
-    r = risk_max  # waiting may happen later in the riskiest country: stay conservative
-    n_origins = o_nodes.size
-    i_origin = 0
-    while True:
-        # the origins are pushed first, through the same dominance as every other label
-        if i_origin < n_origins:
-            node = o_nodes[i_origin]
-            new_state = (node * n_stages + _advance(via_nodes, node, 0, final)) * 8
-            t, c, x = o_time[i_origin], o_cost[i_origin], o_risk[i_origin]
-            pred, edge, enter = -1, -1, o_time[i_origin]
-            i_origin += 1
-        else:
-            break
-        n_lab, size, n_slots, full = _pareto_push(
-            new_state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_state, lab_pred,
-            lab_edge, lab_enter, lab_alive, h1, h2, hi, size, n_lab, state_slot, slot_labels,
-            slot_count, n_slots, slot_cap, cap, max_labels, max_total, wait_cost, r, done,
-            n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages, lb)
-        if full:
-            return lab_t, lab_c, lab_e, lab_state, lab_pred, lab_edge, lab_enter, done, -1
-    while size > 0:
-        idx = hi[0]
-        size = _hpop(h1, h2, hi, size)
-        if not lab_alive[idx]:
-            continue
-        t = lab_t[idx]
-        c = lab_c[idx]
-        x = lab_e[idx]
-        state = lab_state[idx]
-        last = state & 7
-        node = (state >> 3) // n_stages
-        stage = (state >> 3) % n_stages
-        if stage == final and is_target[node]:
-            done[n_done] = idx
-            n_done += 1
-            continue  # a target is where the itinerary ends
-        if _dominated_by_targets(t + lb[0, node], c + lb[1, node], x + lb[2, node], done,
-                                 n_done, lab_t, lab_c, lab_e, lab_state, tgt_t, tgt_c, tgt_e,
-                                 n_stages):
-            continue  # no completion can beat an itinerary already found
-        rn = node_risk[node]
-        for e in range(indptr[node], indptr[node + 1]):
-            if not ok[e]:
-                continue
-            if last != 0 and not _transfer_ok(last, e, transfer_to, rail_code):
-                continue
-            good, enter, leave = _enter_leave(e, t, calendar, exit_calendar, drive_h, time_h,
-                                              next_open, use_cal, horizon)
-            if not good:
-                continue
-            wait = enter - t + (leave - enter - time_h[e])
-            head = dst[e]
-            new_stage = stage
-            if new_stage < final and via_edges[new_stage, e]:
-                new_stage += 1
-            new_stage = _advance(via_nodes, head, new_stage, final)
-            new_state = ((head * n_stages + new_stage) << 3) + transfer_from[e]
-            n_lab, size, n_slots, full = _pareto_push(
-                new_state, leave, c + wait * wait_cost + edge_cost[e],
-                x + wait * rn + edge_risk[e], idx, e, enter, lab_t, lab_c, lab_e, lab_state,
-                lab_pred, lab_edge, lab_enter, lab_alive, h1, h2, hi, size, n_lab, state_slot,
-                slot_labels, slot_count, n_slots, slot_cap, cap, max_labels, max_total,
-                wait_cost, r, done, n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages, lb)
-            if full:
-                return lab_t, lab_c, lab_e, lab_state, lab_pred, lab_edge, lab_enter, done, -1
-    return lab_t, lab_c, lab_e, lab_state, lab_pred, lab_edge, lab_enter, done[:n_done], n_lab
-
-
-@njit(cache=True)
-def _dominated_by_targets(t, c, x, done, n_done, lab_t, lab_c, lab_e, lab_state, tgt_t, tgt_c,
-                          tgt_e, n_stages):
-    for j in range(n_done):
-        i = done[j]
-        node = (lab_state[i] >> 3) // n_stages
-        if lab_t[i] + tgt_t[node] <= t and lab_c[i] + tgt_c[node] <= c and \
-                lab_e[i] + tgt_e[node] <= x:
-            return True
-    return False
-
-
-@njit(cache=True)
-def _pareto_push(state, t, c, x, pred, edge, enter, lab_t, lab_c, lab_e, lab_state, lab_pred,
-                 lab_edge, lab_enter, lab_alive, h1, h2, hi, size, n_lab, state_slot,
-                 slot_labels, slot_count, n_slots, slot_cap, cap, max_labels, max_total,
-                 wait_cost, r, done, n_done, is_target, tgt_t, tgt_c, tgt_e, n_stages, lb):
-    """Returns (n_lab, heap size, n_slots, out of room)."""
-    node = (state >> 3) // n_stages
-    if lb[0, node] == np.inf:
-        return n_lab, size, n_slots, False  # no target can be reached from here
-    seen = _reached(state_slot, state >> 3)
-    slot = state_slot[state]
-    if slot < 0:
-        if n_slots >= slot_cap:
-            return n_lab, size, n_slots, True
-        slot = n_slots
-        state_slot[state] = slot
-        n_slots += 1
-    count = slot_count[slot]
-    for j in range(count):
-        o = slot_labels[slot, j]
-        to = lab_t[o]
-        if to <= t and lab_c[o] + wait_cost * (t - to) <= c + _EPS and \
-                lab_e[o] + r * (t - to) <= x + _EPS:
-            return n_lab, size, n_slots, False
-    if seen and pred >= 0 and _on_path(lab_state, lab_pred, pred, state >> 3):
-        return n_lab, size, n_slots, False  # no cycles
-    kept = 0
-    for j in range(count):
-        o = slot_labels[slot, j]
-        to = lab_t[o]
-        if t <= to and c + wait_cost * (to - t) <= lab_c[o] + _EPS and \
-                x + r * (to - t) <= lab_e[o] + _EPS:
-            lab_alive[o] = False
-        else:
-            slot_labels[slot, kept] = o
-            kept += 1
-    slot_count[slot] = kept
-    if kept >= max_labels or n_lab >= max_total:
-        return n_lab, size, n_slots, False
-    if _dominated_by_targets(t + lb[0, node], c + lb[1, node], x + lb[2, node], done, n_done,
-                             lab_t, lab_c, lab_e, lab_state, tgt_t, tgt_c, tgt_e, n_stages):
-        return n_lab, size, n_slots, False
-    if n_lab >= cap:
-        return n_lab, size, n_slots, True
-    slot_labels[slot, kept] = n_lab
-    slot_count[slot] = kept + 1
-    lab_t[n_lab] = t
-    lab_c[n_lab] = c
-    lab_e[n_lab] = x
-    lab_state[n_lab] = state
-    lab_pred[n_lab] = pred
-    lab_edge[n_lab] = edge
-    lab_enter[n_lab] = enter
-    lab_alive[n_lab] = True
-    size = _hpush(h1, h2, hi, size, t + lb[0, node], 0.0, n_lab)
-    return n_lab + 1, size, n_slots, False
-
-
-def pareto_search(indptr, dst, time_h, calendar, exit_calendar, transfer_from, transfer_to,
-                  rail_code, ok, edge_cost, edge_risk, node_risk, wait_cost, next_open,
-                  via_nodes, via_edges, o_nodes, o_time, o_cost, o_risk, is_target, tgt_t,
-                  tgt_c, tgt_e, *, max_labels: int, max_total: int,
-                  reverse: tuple | None = None, exit_drive_h: np.ndarray | None = None):
-    """Labels non-dominated on (time, money, risk exposure); see :mod:`corridor.routing.pareto`.
-
-    With ``reverse`` (the reverse CSR, as for :func:`label_search`), three static searches
-    back from the targets bound the time, money and risk a label still has to add
-    (:func:`lower_bound`): labels leave the heap by time plus its bound, and a label whose
-    bounded criteria an itinerary already found matches or beats is dropped, as an unbounded
-    one would be on arrival. The non-dominated itineraries are the same; far fewer labels.
-
-    Returns
-    -------
-    tuple
-        ``(t, c, e, state, pred, edge, enter, done)``: per label its time, money, risk
-        exposure, state, predecessor, edge and entry hour; ``done`` the labels that reached
-        a target, in the order they were settled.
-    """
-    horizon = next_open.shape[1]
-    drive = np.zeros(dst.size) if exit_drive_h is None else np.asarray(exit_drive_h, np.float64)
-    risk_max = float(node_risk.max()) if node_risk.size else 0.0
-    n = indptr.size - 1
-    if reverse is not None and is_target.any():
-        lb = np.stack([lower_bound(*reverse, w, ok, is_target, extra) for w, extra in
-                       ((time_h, tgt_t), (edge_cost, tgt_c), (edge_risk, tgt_e))])
-    else:
-        lb = np.zeros((3, n))
-    # never more labels than max_total; start from a few per node and grow if need be
-    cap = min(max_total + o_nodes.size + 1, max(1 << 16, 2 * (indptr.size - 1)))
-    while True:
-        out = _pareto_search(indptr, dst, time_h, calendar, exit_calendar, drive,
-                             transfer_from, transfer_to, rail_code, ok, edge_cost, edge_risk,
-                             node_risk, float(wait_cost), risk_max, next_open, horizon, via_nodes,
-                             via_edges, o_nodes, o_time, o_cost, o_risk, is_target, tgt_t,
-                             tgt_c, tgt_e, lb, max_labels, max_total, cap)
-        n_lab = out[8]
-        if n_lab >= 0:
-            return (*(a[:n_lab] for a in out[:7]), out[7])
-        cap *= 4
-
-
 def compiled() -> bool | None:
     """Whether the searches' machine code is already in numba's on-disk cache (``False``:
     the next search compiles it, a minute or two once per install; ``None``: unknown).
@@ -839,7 +629,6 @@ def compiled() -> bool | None:
     import os
 
     try:
-        return all(os.path.exists(f._cache._cache_file._index_path)
-                   for f in (_label_search, _pareto_search))
+        return os.path.exists(_label_search._cache._cache_file._index_path)
     except AttributeError:  # another numba: its cache is not for us to read
         return None

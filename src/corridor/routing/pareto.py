@@ -29,7 +29,8 @@ __all__ = ["alternatives", "dominates", "pareto_front"]
 
 BOUNDED = True
 """Bound the Pareto search by static lower bounds to the destination (see
-:func:`corridor.routing.kernel.pareto_search`); ``False`` searches as the Python reference."""
+:func:`corridor.routing.kernel_pareto.pareto_search`); ``False`` searches as the Python
+reference."""
 
 CRITERIA = ("time", "cost", "risk")
 """Criteria of the Pareto set: door-to-door hours, USD, and risk exposure (risk-hours)."""
@@ -83,8 +84,8 @@ def _pareto_search(
     req, origins, targets, ok, *, max_labels: int, max_total: int
 ) -> list[tuple[Found, tuple[float, float, float]]]:
     """Non-dominated labels at the targets, each with its (hours, USD, risk-hours), from
-    the compiled kernel (:func:`corridor.routing.kernel.pareto_search`)."""
-    from corridor.routing import kernel
+    the compiled kernel (:func:`corridor.routing.kernel_pareto.pareto_search`)."""
+    from corridor.routing import kernel_pareto
     from corridor.routing.request import via_of
     from corridor.routing.search import path_of, via_masks
 
@@ -101,7 +102,7 @@ def _pareto_search(
     for node, extra in targets.items():
         is_target[node] = True
         tgt[:, node] = extra
-    t, c, e, state, pred, edge, enter, done = kernel.pareto_search(
+    t, c, e, state, pred, edge, enter, done = kernel_pareto.pareto_search(
         a.indptr, a.dst, a.time_h, a.calendar, a.exit_calendar, a.transfer_from,
         a.transfer_to, a.rail_code, np.asarray(ok, dtype=np.bool_), ecost, erisk, node_risk,
         req.cargo.wait_cost_usd_per_day / 24.0, cn.next_open_table(req.depart), via_nodes,
