@@ -27,14 +27,9 @@ import numpy as np
 
 from corridor.io.gazetteer import Match
 from corridor.model.network import MODES, Network
-from corridor.routing.compile import (
-    HORIZON_HOURS,
-    KIND_CROSSING,
-    KIND_LINK,
-    certain_waits,
-    compile_network,
-)
+from corridor.routing.compile import HORIZON_HOURS, compile_network
 from corridor.routing.explain import no_access_text, used_by
+from corridor.routing.figures import KIND_CROSSING, KIND_LINK, certain_waits
 from corridor.routing.request import Request, access_risk, active_rules
 from corridor.routing.search import MAX_LABELS
 from corridor.routing.walk import I_OVERFLOW, new_output, walk_routes

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import statistics
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -22,13 +21,22 @@ from functools import cached_property
 import numpy as np
 
 from corridor.model.calendar import next_open_index
-from corridor.model.network import LAYERS, MODES, Crossing, Disruption, Network, Transfer
+from corridor.model.network import LAYERS, MODES, Network
 from corridor.model.speeds import RoadSpeeds, road_speeds
+from corridor.routing.figures import (
+    KIND_CROSSING,
+    KIND_LINK,
+    KIND_TRANSFER,
+    certain_waits,
+    crossing_figures,
+    impute_costs,
+    risk_table,
+    transfer_figures,
+)
 
 __all__ = ["HORIZON_HOURS", "CompiledNetwork", "HotLists", "KernelArrays", "compile_network",
            "crossing_figures", "enter_and_leave", "transfer_allowed"]
 
-KIND_LINK, KIND_CROSSING, KIND_TRANSFER = 0, 1, 2
 HORIZON_HOURS = 2 * 366 * 24
 """How far ahead of the departure calendars are evaluated (two years)."""
 
@@ -254,17 +262,6 @@ def transfer_allowed(hot: HotLists, last: int, edge: int) -> bool:
     return to != last and not (hot.rail_code[last] and hot.rail_code[to])
 
 
-def certain_waits(network: Network) -> dict[str, tuple[float, Disruption]]:
-    """Links every trip waits at (``wait`` disruptions with probability 1): the median wait
-    in hours and the disruption, by link id."""
-    out: dict[str, tuple[float, Disruption]] = {}
-    for d in network.disruptions:
-        if d.kind == "wait" and d.target_kind == "link" and (d.probability or 0) >= 1.0:
-            for link_id in d.target_ids:
-                out[link_id] = ((d.duration_h_min + d.duration_h_max) / 2.0, d)
-    return out
-
-
 def enter_and_leave(hot: HotLists, next_open: Sequence[np.ndarray] | None, edge: int,
                     time: float) -> tuple[float, float] | None:
     """When ``edge``, reached at ``time``, can be entered and left (hours after the horizon
@@ -341,119 +338,6 @@ def _trim(keep: CompiledNetwork | None = None) -> None:
             del _COMPILED[victim]
 
 
-def _risk_table(network: Network) -> tuple[tuple[str, ...], np.ndarray, tuple[str, ...]]:
-    countries = tuple(sorted(network.countries))
-    known = [c.risk for c in network.countries.values() if c.risk is not None]
-    fallback = statistics.median(known) if known else 0.0
-    risks = []
-    missing = []
-    for iso3 in countries:
-        risk = network.countries[iso3].risk
-        if risk is None:
-            missing.append(iso3)
-            risk = fallback
-        risks.append(risk)
-    return countries, np.array(risks, dtype=float), tuple(missing)
-
-
-def _impute_costs(kind: np.ndarray, ref: np.ndarray, reverse: np.ndarray, mode: np.ndarray,
-                  distance: np.ndarray, own: np.ndarray, drive: np.ndarray) -> np.ndarray:
-    """Every edge's cost with unknown ones priced, so that the optimiser does not treat
-    them as free (totals still count only known costs).
-
-    ``own`` is an edge's own cost (a link's rate × distance or fare, a transfer's cost, a
-    crossing's payment; NaN when unknown) and ``drive`` what a crossing adds for the road
-    between its posts. A link with no sourced cost gets the median USD per km of the links
-    of its mode with a known cost (or of all links when its mode has none: sea, ferry,
-    air); a crossing without a payment the median of the known payments (each direction of
-    a crossing one payment), plus its drive; a transfer the median of the known transfers.
-    Medians count each row of the network once: a two-way link or transfer is one figure,
-    not two directed edges.
-
-    Examples
-    --------
-    >>> K = np.array([KIND_LINK, KIND_LINK, KIND_LINK, KIND_LINK])
-    >>> out = _impute_costs(K, np.array([0, 0, 1, 2]), np.array([False, True, False, False]),
-    ...                     np.zeros(4, np.int8), np.array([100.0, 100.0, 100.0, 50.0]),
-    ...                     np.array([100.0, 100.0, 300.0, np.nan]), np.zeros(4))
-    >>> float(out[3])  # median of USD 1/km (link 0, once) and 3/km (link 1): 2/km x 50 km
-    100.0
-    """
-    drive = np.nan_to_num(drive)  # a drive at an unknown rate is priced as free
-    out = own + drive
-    unknown = np.isnan(own)
-
-    def once(mask: np.ndarray, by_direction: bool = False) -> np.ndarray:
-        """``mask`` with only the first edge of each network row (and direction) kept."""
-        keys = ref * 2 + (reverse if by_direction else 0)
-        first = np.zeros(mask.shape, dtype=bool)
-        idx = np.nonzero(mask)[0]
-        _, pick = np.unique(keys[idx], return_index=True)
-        first[idx[pick]] = True
-        return first
-
-    links = kind == KIND_LINK
-    positive = distance > 0
-    per_km = np.where(positive, own / np.where(positive, distance, 1), np.nan)
-    known_links = once(links & ~unknown & positive)
-    overall = float(np.median(per_km[known_links])) if known_links.any() else 0.0
-    for m in np.unique(mode[links & unknown]):
-        known = known_links & (mode == m)
-        rate = float(np.median(per_km[known])) if known.any() else overall
-        pick = links & (mode == m) & unknown
-        out[pick] = rate * distance[pick]
-    for k, by_direction in ((KIND_CROSSING, True), (KIND_TRANSFER, False)):
-        pick = (kind == k) & unknown
-        known = once((kind == k) & ~unknown, by_direction)
-        price = float(np.median(own[known])) if known.any() else 0.0
-        out[pick] = price + drive[pick]
-    return out
-
-
-def crossing_figures(network: Network, crossing: Crossing, *, reverse: bool,
-                     passenger: bool) -> tuple[float, float | None, float | None]:
-    """Dwell (h), its P90 (h, ``None`` when not given) and payment (USD, ``None`` when
-    unknown) of one direction of ``crossing``: a truck's CPMM figures, or a traveller's
-    processing time (``people_dwell_h``, else the manifest's ``passenger_border_h``)."""
-    if passenger:
-        dwell = crossing.people_dwell_h
-        if dwell is None:
-            dwell = network.parameter("passenger_border_h", 1.0) or 0.0
-        return dwell, None, None
-    if reverse:
-        return crossing.ba_dwell_h, crossing.ba_dwell_p90_h, crossing.ba_cost_usd
-    return crossing.ab_dwell_h, crossing.ab_dwell_p90_h, crossing.ab_cost_usd
-
-
-STATION_KINDS = frozenset({"transship", "gauge_change", "port_handling"})
-"""Transfers that move freight between vehicles; a traveller only boards (see
-:func:`transfer_figures`)."""
-
-
-def transfer_figures(network: Network, transfer: Transfer, *, passenger: bool,
-                     to_layer: str) -> tuple[float, float | None]:
-    """Hours and USD of ``transfer`` into ``to_layer``: its own figures, or for a traveller
-    at a station or port (where freight is transshipped, changes gauge or is handled) the
-    manifest's ``passenger_station_h`` to board and nothing to step off onto the road, with
-    no fee beyond the fare. An airport keeps its own check-in and arrival times.
-
-    Examples
-    --------
-    >>> from corridor import load_network
-    >>> net = load_network()
-    >>> t = next(t for t in net.transfers if t.kind == "transship")
-    >>> transfer_figures(net, t, passenger=False, to_layer=t.to_layer) == (t.time_h, t.cost_usd)
-    True
-    >>> transfer_figures(net, t, passenger=True, to_layer="road")
-    (0.0, 0.0)
-    """
-    if passenger and transfer.kind in STATION_KINDS:
-        if to_layer == "road":
-            return 0.0, 0.0
-        return network.parameter("passenger_station_h", 0.0) or 0.0, 0.0
-    return (0.0 if transfer.time_h is None else transfer.time_h), transfer.cost_usd
-
-
 def compile_network(network: Network, *, passenger: bool = False) -> CompiledNetwork:
     """Compile (or fetch from the cache) the routing arrays of ``network``.
 
@@ -482,7 +366,7 @@ def compile_network(network: Network, *, passenger: bool = False) -> CompiledNet
 
 def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
     places = network.places
-    countries, country_risk, fallback = _risk_table(network)
+    countries, country_risk, fallback = risk_table(network)
     country_idx = {c: i for i, c in enumerate(countries)}
     calendars = tuple(sorted(network.calendars))
     calendar_idx = {c: i for i, c in enumerate(calendars)}
@@ -663,7 +547,7 @@ def _compile(network: Network, passenger: bool = False) -> CompiledNetwork:
         edge_time_h=np.array(cols[7], dtype=float),
         edge_time_p90_h=np.array(cols[14], dtype=float),
         edge_cost_usd=np.array(cols[8], dtype=float),
-        edge_cost_imputed_usd=_impute_costs(
+        edge_cost_imputed_usd=impute_costs(
             np.array(cols[2], dtype=np.int8), np.array(cols[3], dtype=np.int64),
             np.array(cols[4], dtype=bool), np.array(cols[5], dtype=np.int8),
             np.array(cols[9], dtype=float), np.array(cols[17], dtype=float),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from corridor.model.network import MODES
 from corridor.model.result import Endpoint, Leg, Route, RouteSummary
-from corridor.routing.compile import (
+from corridor.routing.figures import (
     KIND_CROSSING,
     KIND_LINK,
     KIND_TRANSFER,
