@@ -22,7 +22,8 @@ from corridor.analysis.criticality import (
 )
 from corridor.analysis.trade import trade_baseline
 from corridor.io.gazetteer import resolve_name
-from corridor.model.scenario import apply_scenarios, parse_scenario
+from corridor.model.patch import apply_scenarios
+from corridor.model.scenario import parse_scenario
 from corridor.routing.compile import CompiledNetwork, _compile, compile_network
 from corridor.routing.plan import plan_route
 

@@ -13,7 +13,8 @@ import yaml
 from corridor import NoRouteError, ScenarioError, plan_route
 from corridor.analysis.compare import compare
 from corridor.io.scenarios import list_scenarios, load_scenario
-from corridor.model.scenario import apply_scenarios, parse_scenario
+from corridor.model.patch import apply_scenarios
+from corridor.model.scenario import parse_scenario
 
 JULY = "2026-07-15"
 

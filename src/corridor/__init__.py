@@ -36,7 +36,7 @@ _LAZY = {
     "trade_baseline": "corridor.analysis.trade",
     "load_scenario": "corridor.io.scenarios",
     "list_scenarios": "corridor.io.scenarios",
-    "apply_scenarios": "corridor.model.scenario",
+    "apply_scenarios": "corridor.model.patch",
     "od_matrix": "corridor.analysis.matrix",
 }
 

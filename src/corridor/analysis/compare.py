@@ -130,7 +130,7 @@ def compare(
     """
     from corridor.exceptions import NoRouteError
     from corridor.io.folder import load_network
-    from corridor.model.scenario import apply_scenarios
+    from corridor.model.patch import apply_scenarios
     from corridor.routing.plan import plan_route
     from corridor.routing.request import parse_depart
 
@@ -187,7 +187,7 @@ def _load_all(scenarios: Sequence[str | Scenario], network: Network) -> list[Sce
     problems of all of them (schema and references alike)."""
     from corridor.exceptions import Problem, ScenarioError
     from corridor.io.scenarios import load_scenario
-    from corridor.model.scenario import apply_scenarios
+    from corridor.model.patch import apply_scenarios
 
     loaded: list[Scenario] = []
     problems: list[Problem] = []

@@ -441,7 +441,8 @@ def _close(network: Network, cn: CompiledNetwork,
     baseline's arrays rather than compiled again, and it shares the baseline's calendar
     tables: the calendars are unchanged, and those tables are the costly part.
     """
-    from corridor.model.scenario import apply_scenarios, parse_scenario
+    from corridor.model.patch import apply_scenarios
+    from corridor.model.scenario import parse_scenario
     from corridor.routing.compile import KIND_CROSSING, KIND_LINK
 
     field = "crossings" if candidate.kind == "crossing" else "links"

@@ -49,7 +49,7 @@ _STATE: dict[str, dict[str, Any]] = {}
 
 def build_cases(network: Network, scenarios: Sequence[Scenario]) -> dict[str, Network]:
     """The baseline and each scenario's network, compiled once here."""
-    from corridor.model.scenario import apply_scenarios
+    from corridor.model.patch import apply_scenarios
     from corridor.routing.compile import compile_network
 
     cases = {BASELINE: network}

@@ -252,7 +252,7 @@ def report(
     from corridor.exceptions import CorridorError
     from corridor.io.folder import load_network
     from corridor.io.scenarios import load_scenario
-    from corridor.model.scenario import apply_scenarios
+    from corridor.model.patch import apply_scenarios
     from corridor.routing.request import parse_deadline
 
     base = network if network is not None else load_network()

@@ -168,7 +168,7 @@ def plan_route(
 
 def _route_crossings(selector, network: Network) -> tuple[str, ...]:
     """The crossings of the best route a scenario's corridor selector names (the route
-    lookup :func:`corridor.model.scenario.apply_scenarios` uses)."""
+    lookup :func:`corridor.model.patch.apply_scenarios` uses)."""
     route = plan_route(selector.origin, selector.destination, depart=selector.depart,
                        via=selector.via, cargo=selector.cargo, network=network, draws=0)
     return route.crossings
