@@ -23,7 +23,7 @@ PLACES = {  # the second part of a module's name → its layer
     "analysis": "analysis",
     "plot": "presentation", "plot_labels": "presentation", "plot_calendar": "presentation",
     "_format": "presentation", "reports": "presentation",
-    "cli": "shell", "server": "shell", "__main__": "shell",
+    "cli": "shell", "cli_networks": "shell", "server": "shell", "__main__": "shell",
 }
 
 

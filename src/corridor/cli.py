@@ -25,7 +25,7 @@ from corridor.exceptions import (
 EXIT_PROBLEMS, EXIT_INPUT, EXIT_NO_ROUTE, EXIT_NETWORK = 1, 2, 3, 4
 
 
-def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn corridor errors into a one-paragraph message and an exit code, no traceback."""
 
     @wraps(func)
@@ -33,40 +33,40 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except UnknownPlaceError as error:
-            _fail(str(error), EXIT_INPUT)
+            fail(str(error), EXIT_INPUT)
         except InvalidOptionError as error:
-            _fail(str(error), EXIT_INPUT)
+            fail(str(error), EXIT_INPUT)
         except NoRouteError as error:
-            _fail(str(error), EXIT_NO_ROUTE)
+            fail(str(error), EXIT_NO_ROUTE)
         except (NetworkValidationError, ScenarioError) as error:
-            _fail(str(error), EXIT_NETWORK)
+            fail(str(error), EXIT_NETWORK)
         except CorridorError as error:  # pragma: no cover - future subclasses
-            _fail(str(error), EXIT_INPUT)
+            fail(str(error), EXIT_INPUT)
         except ImportError as error:  # an optional extra is not installed
-            _fail(str(error), EXIT_INPUT)
+            fail(str(error), EXIT_INPUT)
         except OverflowError:
-            _fail("a date or number is out of range", EXIT_INPUT)
+            fail("a date or number is out of range", EXIT_INPUT)
         except OSError as error:  # an output file cannot be written, a host not reached
             reason = (error.strerror or str(error) or type(error).__name__).lower()
             what = f"cannot write {error.filename}" if error.filename else "cannot connect"
-            _fail(f"{what}: {reason}", EXIT_INPUT)
+            fail(f"{what}: {reason}", EXIT_INPUT)
 
     return wrapper
 
 
-def _fail(message: str, code: int) -> None:
+def fail(message: str, code: int) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
 
-def _split(values: Sequence[str]) -> list[str]:
+def split_values(values: Sequence[str]) -> list[str]:
     out: list[str] = []
     for value in values:
         out.extend(part.strip() for part in value.split(",") if part.strip())
     return out
 
 
-def _network(path: str | None):
+def network_from(path: str | None):
     from corridor.io.folder import load_network
 
     return load_network(path)
@@ -166,7 +166,7 @@ def json_option(what: str = "one JSON object"):
 @click.option("--csv", "csv_path", default=None, type=click.Path(dir_okay=False),
               help="Write the legs as CSV.")
 @network_option
-@_friendly
+@friendly
 def route(origin: str, destination: str, depart: str | None, cargo: str | None,
           optimize: str,
           via: tuple[str, ...], avoid: tuple[str, ...], modes: str | None,
@@ -179,9 +179,9 @@ def route(origin: str, destination: str, depart: str | None, cargo: str | None,
     from corridor.routing.plan import plan_route
     from corridor.routing.request import parse_deadline
 
-    net = _network(network_path)
-    options = dict(depart=depart, cargo=cargo, via=_split(via), avoid=_split(avoid),
-                   modes=_split([modes]) if modes else None, risk_aversion=risk_aversion,
+    net = network_from(network_path)
+    options = dict(depart=depart, cargo=cargo, via=split_values(via), avoid=split_values(avoid),
+                   modes=split_values([modes]) if modes else None, risk_aversion=risk_aversion,
                    network=net, draws=draws, seed=seed)
     if show_alternatives:
         from corridor.routing.pareto import alternatives
@@ -205,15 +205,15 @@ def route(origin: str, destination: str, depart: str | None, cargo: str | None,
             click.echo(f"wrote {path}")
 
 
-def _check_suffix(path: str | None, suffixes: tuple[str, ...], what: str) -> None:
+def check_suffix(path: str | None, suffixes: tuple[str, ...], what: str) -> None:
     if path and not path.lower().endswith(suffixes):
         raise InvalidOptionError(f"{what} {path!r} must end in {' or '.join(suffixes)}")
 
 
 def _write_outputs(routes, net, geojson_path, map_path, csv_path) -> list[str]:
-    _check_suffix(map_path, (".png",), "--map")
-    _check_suffix(csv_path, (".csv",), "--csv")
-    _check_suffix(geojson_path, (".geojson", ".json"), "--geojson")
+    check_suffix(map_path, (".png",), "--map")
+    check_suffix(csv_path, (".csv",), "--csv")
+    check_suffix(geojson_path, (".geojson", ".json"), "--geojson")
     written = []
     if geojson_path:
         from corridor.io.export import write_geojson
@@ -250,7 +250,7 @@ def _write_outputs(routes, net, geojson_path, map_path, csv_path) -> list[str]:
               help="Write one row per departure as CSV.")
 @json_option("a JSON object")
 @network_option
-@_friendly
+@friendly
 def calendar_command(origin: str, destination: str, year: int | None, step: str, cargo: str,
                      optimize: str, via: tuple[str, ...], avoid: tuple[str, ...],
                      modes: str | None, draws: int, seed: int, plot_path: str | None,
@@ -261,12 +261,12 @@ def calendar_command(origin: str, destination: str, year: int | None, step: str,
 
     from corridor.analysis.seasons import calendar
 
-    _check_suffix(plot_path, (".png",), "--plot")
-    _check_suffix(csv_path, (".csv",), "--csv")
+    check_suffix(plot_path, (".png",), "--plot")
+    check_suffix(csv_path, (".csv",), "--csv")
     result = calendar(origin, destination, year=year, step=step, cargo=cargo,
-                      optimize=optimize, via=_split(via), avoid=_split(avoid),
-                      modes=_split([modes]) if modes else None,
-                      network=_network(network_path), draws=draws, seed=seed)
+                      optimize=optimize, via=split_values(via), avoid=split_values(avoid),
+                      modes=split_values([modes]) if modes else None,
+                      network=network_from(network_path), draws=draws, seed=seed)
     if csv_path:
         from corridor.io.export import write_rows_csv
 
@@ -291,7 +291,7 @@ def calendar_command(origin: str, destination: str, year: int | None, step: str,
 
 @main.command()
 @json_option("a JSON list")
-@_friendly
+@friendly
 def scenarios(as_json: bool) -> None:
     """List the scenarios that ship with corridor (use them by name in `compare`)."""
     import json
@@ -322,7 +322,7 @@ def scenarios(as_json: bool) -> None:
 @seed_option
 @json_option()
 @network_option
-@_friendly
+@friendly
 def compare_command(origin: str | None, destination: str | None,
                     scenario_names: tuple[str, ...], pairs_path: str | None, combined: bool,
                     depart: str | None, cargo: str, optimize: str, draws: int, seed: int,
@@ -334,9 +334,9 @@ def compare_command(origin: str | None, destination: str | None,
     from corridor.analysis.compare import compare, compare_pairs, read_pairs
 
     options = dict(depart=depart, cargo=cargo, optimize=optimize, combined=combined,
-                   network=_network(network_path), draws=draws, seed=seed)
+                   network=network_from(network_path), draws=draws, seed=seed)
     if pairs_path:
-        results, summary = compare_pairs(read_pairs(pairs_path), _split(scenario_names),
+        results, summary = compare_pairs(read_pairs(pairs_path), split_values(scenario_names),
                                          **options)
         if as_json:
             click.echo(json.dumps({"pairs": [{"weight": w, **c.to_dict()} for w, c in results],
@@ -354,7 +354,7 @@ def compare_command(origin: str | None, destination: str | None,
         return
     if not origin or not destination:
         raise InvalidOptionError("give ORIGIN and DESTINATION, or --pairs FILE")
-    result = compare(origin, destination, _split(scenario_names), **options)
+    result = compare(origin, destination, split_values(scenario_names), **options)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -372,7 +372,7 @@ def compare_command(origin: str | None, destination: str | None,
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=1))
 @json_option()
 @network_option
-@_friendly
+@friendly
 def critical_command(pairs_path: str | None, depart: str | None, cargo: str, optimize: str,
                      top: int, as_json: bool, network_path: str | None) -> None:
     """Rank crossings and links by how much closing each one hurts the weighted pairs."""
@@ -381,7 +381,7 @@ def critical_command(pairs_path: str | None, depart: str | None, cargo: str, opt
     from corridor.analysis.criticality import criticality
 
     result = criticality(pairs_path, depart=depart, cargo=cargo, optimize=optimize, top=top,
-                         network=_network(network_path))
+                         network=network_from(network_path))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -406,7 +406,7 @@ def critical_command(pairs_path: str | None, depart: str | None, cargo: str, opt
 @click.option("--calendar-year", default=None, type=int)
 @click.option("--no-critical", is_flag=True, help="Leave out the critical links.")
 @network_option
-@_friendly
+@friendly
 def report_command(origin: str, destination: str, scenario_names: tuple[str, ...],
                    out_path: str, depart: str | None, cargo: str, optimize: str, draws: int,
                    seed: int, title: str | None, deadline: str | None,
@@ -415,9 +415,9 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
     """Write a report (HTML or Markdown) of baseline against scenarios for a pair."""
     from corridor.reports import report
 
-    _check_suffix(out_path, (".html", ".htm", ".md"), "--out")
-    result = report(origin, destination, _split(scenario_names), depart=depart, cargo=cargo,
-                    optimize=optimize, network=_network(network_path), draws=draws,
+    check_suffix(out_path, (".html", ".htm", ".md"), "--out")
+    result = report(origin, destination, split_values(scenario_names), depart=depart, cargo=cargo,
+                    optimize=optimize, network=network_from(network_path), draws=draws,
                     seed=seed, title=title, critical=not no_critical,
                     calendar_year=calendar_year, deadline=deadline)
     path = (result.write_markdown(out_path) if out_path.lower().endswith(".md")
@@ -442,7 +442,7 @@ def report_command(origin: str, destination: str, scenario_names: tuple[str, ...
               help="Memory for compiled networks (one per scenario in use), least recently "
                    "used dropped first [default: 512, or $CORRIDOR_CACHE_MB].")
 @network_option
-@_friendly
+@friendly
 def serve(host: str, port: int, db: str | None, token: str | None,
           allow_hosts: tuple[str, ...],
           cache_mb: float | None, network_path: str | None) -> None:
@@ -517,7 +517,7 @@ def serve(host: str, port: int, db: str | None, token: str | None,
               help="matrix.parquet or matrix.csv")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @network_option
-@_friendly
+@friendly
 def matrix_command(origins_path: str, destinations_path: str, months: str, year: int,
                    day: int, scenario_names: tuple[str, ...], cargo: str, optimize: str,
                    draws: int, seed: int, columns: str | None, paths: bool, engine: str,
@@ -535,16 +535,16 @@ def matrix_command(origins_path: str, destinations_path: str, months: str, year:
         write_matrix,
     )
 
-    _check_suffix(out_path, (".parquet", ".csv"), "--out")
+    check_suffix(out_path, (".parquet", ".csv"), "--out")
     origins, destinations = read_place_list(origins_path), read_place_list(destinations_path)
-    scenarios = _split(scenario_names)
-    cargos = _split((cargo,))
+    scenarios = split_values(scenario_names)
+    cargos = split_values((cargo,))
     departures = monthly_departures(year, months, day)
     wanted = ALL_COLUMNS if (columns or "").strip().lower() == "all" else columns
     started = time.perf_counter()
     options = {"departures": departures, "scenarios": scenarios, "cargo": cargos,
                "optimize": optimize, "draws": draws, "seed": seed, "engine": engine,
-               "workers": workers, "scheduler": scheduler, "network": _network(network_path),
+               "workers": workers, "scheduler": scheduler, "network": network_from(network_path),
                "progress": not quiet, "columns": wanted, "paths": paths}
     counts = {"rows": 0, "failed": 0, "errors_known": False}
     try:  # Arrow batches straight from the arrays to the file
@@ -580,155 +580,5 @@ def matrix_command(origins_path: str, destinations_path: str, months: str, year:
                f"{out_path}")
 
 
-@main.command()
-@click.argument("query")
-@click.option("--limit", default=10, show_default=True, type=int)
-@json_option("a JSON list")
-@network_option
-@_friendly
-def places(query: str, limit: int, as_json: bool, network_path: str | None) -> None:
-    """Search places, crossings and gazetteer cities by name, alias or prefix."""
-    import json
-
-    from corridor.io.gazetteer import find_places
-
-    matches = find_places(query, _network(network_path), limit=limit)
-    if not matches:
-        _fail(f"no place matches {query!r}; try a shorter part of the name", EXIT_INPUT)
-    if as_json:
-        click.echo(json.dumps([
-            {"kind": m.kind, "id": m.id, "name": m.name, "country": m.country,
-             "detail": m.detail, "matched": m.matched, "score": round(m.score, 1)}
-            for m in matches
-        ], ensure_ascii=False, indent=2))
-        return
-    from corridor._format import format_matches
-
-    click.echo(format_matches(matches))
-
-
-@main.command()
-@click.argument("folder", required=False, type=click.Path())
-def validate(folder: str | None) -> None:
-    """Check a network FOLDER (default: the bundled network) and list every problem."""
-    from corridor.io.folder import bundled_network_path, validate_network
-
-    target = folder or str(bundled_network_path())
-    problems = validate_network(target)
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {target}:", err=True)
-        for problem in problems:
-            click.echo(f"  - {problem}", err=True)
-        sys.exit(EXIT_PROBLEMS)
-    from corridor.io.folder import load_network
-
-    net = load_network(target)
-    click.echo(
-        f"ok: {net.name} {net.version}: {len(net.places)} places, {len(net.links)} links, "
-        f"{len(net.crossings)} crossings, {len(net.calendars)} calendars, "
-        f"{len(net.sources)} sources"
-    )
-
-
-@main.command(name="import-osm")
-@click.argument("extract", type=click.Path(dir_okay=False))
-@click.option("--out", "out_path", required=True, type=click.Path(file_okay=False),
-              help="Network folder to write (an existing network folder is replaced).")
-@click.option("--country", default=None, metavar="ISO3",
-              help="Country of the extract; default: inferred from where its roads lie.")
-@click.option("--classes", default="default", show_default=True, metavar="LIST",
-              help="OSM highway classes: default (motorway..tertiary and links), local "
-                   "(adds unclassified and residential), or a comma-separated list.")
-@click.option("--max-addresses", default=2000, show_default=True, type=click.IntRange(min=0),
-              help="Keep at most this many street addresses as places (0: none).")
-@click.option("--attach-to", "attach_to", default=None, type=click.Path(file_okay=False),
-              metavar="FOLDER",
-              help="Corridor network folder to attach the roads to; --out then holds both.")
-@click.option("--max-km", default=5.0, show_default=True, type=float,
-              help="With --attach-to: largest distance from a corridor place to a junction.")
-@_friendly
-def import_osm_command(extract: str, out_path: str, country: str | None, classes: str,
-                       max_addresses: int, attach_to: str | None, max_km: float) -> None:
-    """Import the roads and street addresses of an OpenStreetMap EXTRACT (.osm.pbf).
-
-    Needs the osm extra: pip install 'corridor[osm]'.
-    """
-    from corridor.io.attach import attach
-    from corridor.io.osm import import_osm
-
-    net = import_osm(extract, country=country, road_classes=classes,
-                     max_addresses=max_addresses, out=None if attach_to else out_path)
-    kinds = [p.kind for p in net.places.values()]
-    click.echo(f"{net.name}: {kinds.count('junction')} junctions, "
-               f"{kinds.count('address')} addresses, {len(net.links)} road links "
-               f"({', '.join(net.countries)})")
-    if attach_to:
-        import shutil
-        from pathlib import Path
-
-        local = net
-        try:
-            net = attach(attach_to, local, max_km=max_km, out=out_path)
-        finally:  # the roads alone went to a temporary folder
-            shutil.rmtree(Path(local.folder).parent, ignore_errors=True)
-        connectors = sum(1 for link in net.links if link.link_id.startswith("connect_"))
-        click.echo(f"attached to {attach_to} by {connectors} connector(s)")
-    click.echo(f"wrote {out_path}")
-
-
-@main.command(name="attach")
-@click.argument("local", type=click.Path(file_okay=False))
-@click.option("--to", "corridor_path", required=True, type=click.Path(file_okay=False),
-              metavar="FOLDER", help="The corridor network folder to attach LOCAL to.")
-@click.option("--out", "out_path", required=True, type=click.Path(file_okay=False),
-              help="Network folder to write with both networks and the connectors.")
-@click.option("--max-km", default=5.0, show_default=True, type=float,
-              help="Largest distance from a corridor place to its local junction.")
-@_friendly
-def attach_command(local: str, corridor_path: str, out_path: str, max_km: float) -> None:
-    """Join a LOCAL road network folder (from import-osm) to a corridor network."""
-    from corridor.io.attach import attach
-
-    net = attach(corridor_path, local, max_km=max_km, out=out_path)
-    connectors = sum(1 for link in net.links if link.link_id.startswith("connect_"))
-    click.echo(f"{net.name}: {len(net.places)} places, {len(net.links)} links, "
-               f"{connectors} connector(s); wrote {out_path}")
-
-
-@main.command(name="export-network")
-@click.option("--out", "out_path", required=True, type=click.Path(),
-              help="network.gpkg (GeoPackage) or network.parquet (a folder of GeoParquet).")
-@network_option
-@_friendly
-def export_network_command(out_path: str, network_path: str | None) -> None:
-    """Write the network (default: the bundled one) to a GeoPackage or GeoParquet files.
-
-    Needs the geo extra: pip install 'corridor[geo]'.
-    """
-    from corridor.io.geo import export_network
-
-    net = _network(network_path)
-    path = export_network(net, out_path)
-    click.echo(f"{net.name}: {len(net.places)} places, {len(net.links)} links, "
-               f"{len(net.crossings)} crossings; wrote {path}")
-
-
-@main.command(name="import-network")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--out", "out_path", required=True, type=click.Path(file_okay=False),
-              help="Network folder to write (an existing network folder is replaced).")
-@_friendly
-def import_network_command(file: str, out_path: str) -> None:
-    """Read a GeoPackage or GeoJSON FILE of places and links into a network folder.
-
-    Needs the geo extra for GeoPackage: pip install 'corridor[geo]'.
-    """
-    from corridor.io.geo import import_network
-
-    net = import_network(file, out_path)
-    click.echo(f"{net.name}: {len(net.places)} places, {len(net.links)} links, "
-               f"{len(net.crossings)} crossings; wrote {out_path}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+# the network commands register themselves on main
+from corridor import cli_networks  # noqa: E402,F401
