@@ -249,8 +249,8 @@ def _impact(base: Route | None, new: Route | None, network: Network, cargo: str 
 
 def read_pairs(path: str | Path) -> list[tuple[str, str, float]]:
     """Origin–destination pairs with weights from a CSV (``origin,destination,weight``);
-    see :func:`corridor.analysis.criticality.load_pairs`, which reads it."""
-    from corridor.analysis.criticality import load_pairs
+    see :func:`corridor.io.pairs.load_pairs`, which reads it."""
+    from corridor.io.pairs import load_pairs
 
     return [(p.origin, p.destination, p.weight) for p in load_pairs(path)]
 
