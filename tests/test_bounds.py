@@ -148,7 +148,7 @@ def test_a_binary_or_deeply_nested_scenario_file_is_a_message(tmp_path, content)
 
 
 def test_a_connection_error_without_strerror_is_a_message(capsys):
-    from corridor.cli import _friendly
+    from corridor.cli import friendly as _friendly
 
     @_friendly
     def connect():

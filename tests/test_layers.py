@@ -134,3 +134,10 @@ def test_public_names_are_exactly_the_exported_ones():
     for name in corridor.__all__:  # each resolves, the lazy analyses included
         assert getattr(corridor, name) is not None, name
     assert set(corridor._LAZY) <= set(corridor.__all__)
+
+
+def test_no_module_is_over_600_lines():
+    """A module holds one concept: none runs past 600 lines (split it by concept)."""
+    long = {module_name(p, SRC): n for p in (SRC / "corridor").rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
+    assert long == {}

@@ -23,10 +23,10 @@ from corridor.io.gazetteer import haversine_km, resolve_name  # noqa: E402
 from corridor.io.osm import (  # noqa: E402
     NoConnectionError,
     OsmFileError,
-    _cap,
     _limit_kmh,
     import_osm,
 )
+from corridor.io.osm_places import cap_addresses as _cap  # noqa: E402
 
 from netbuilder import country, place, tiny, write_network  # noqa: E402
 

