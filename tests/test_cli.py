@@ -238,3 +238,16 @@ def test_first_search_says_it_compiles(tmp_path):
     done = subprocess.run([CORRIDOR, "route", "Nowhereabad", "Kabul"], capture_output=True,
                           text=True, timeout=120)
     assert "compiling" not in done.stderr  # this install's cache is warm
+
+
+def test_places_json_is_the_apis(tmp_path):
+    """`corridor places --json` and the API's /places give the same objects (Match.to_dict)."""
+    import corridor
+
+    done = subprocess.run([CORRIDOR, "places", "Torkham", "--json"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    net = corridor.load_network()
+    expected = [m.to_dict(net) for m in corridor.find_places("Torkham", net)]
+    assert json.loads(done.stdout) == expected
+    assert all(hit["lat"] is not None for hit in expected)  # crossings too

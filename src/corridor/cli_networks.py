@@ -35,11 +35,9 @@ def places(query: str, limit: int, as_json: bool, network_path: str | None) -> N
     if not matches:
         fail(f"no place matches {query!r}; try a shorter part of the name", EXIT_INPUT)
     if as_json:
-        click.echo(json.dumps([
-            {"kind": m.kind, "id": m.id, "name": m.name, "country": m.country,
-             "detail": m.detail, "matched": m.matched, "score": round(m.score, 1)}
-            for m in matches
-        ], ensure_ascii=False, indent=2))
+        net = network_from(network_path)
+        click.echo(json.dumps([m.to_dict(net) for m in matches], ensure_ascii=False,
+                              indent=2))
         return
     from corridor._format import format_matches
 

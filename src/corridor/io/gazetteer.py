@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from unidecode import unidecode
@@ -73,6 +74,17 @@ class Match:
     crossing: Crossing | None = None
     city: City | None = None
     note: str = ""  # set when a name was read as another: "read 'Karchi' as Karachi (PAK)"
+
+    def to_dict(self, network: Network | None = None) -> dict[str, Any]:
+        """The hit as JSON (``corridor places --json`` and the API's ``/places``): kind, id,
+        name, country, detail, the name matched, score and where it is (a crossing: its
+        first side, when ``network`` is given)."""
+        where = self.place or self.city
+        if where is None and self.crossing is not None and network is not None:
+            where = network.places.get(self.crossing.place_a)
+        return {"kind": self.kind, "id": self.id, "name": self.name, "country": self.country,
+                "detail": self.detail, "matched": self.matched, "score": round(self.score, 1),
+                "lat": where.lat if where else None, "lon": where.lon if where else None}
 
 
 @lru_cache(maxsize=8)

@@ -150,14 +150,8 @@ def places(
     """Network places, crossings and gazetteer cities matching `q`: exact matches first,
     then prefixes, then fuzzy matches. An empty list when nothing matches."""
     _at_most(limit, state.limits.max_places, "limit", "max_places")
-    out = []
-    for m in corridor.find_places(q, state.network, limit=limit):
-        where = m.place or m.city or (state.network.places[m.crossing.place_a]
-                                      if m.crossing else None)
-        out.append({"kind": m.kind, "id": m.id, "name": m.name, "country": m.country,
-                    "detail": m.detail, "matched": m.matched, "score": round(m.score, 1),
-                    "lat": where.lat if where else None, "lon": where.lon if where else None})
-    return out
+    return [m.to_dict(state.network)
+            for m in corridor.find_places(q, state.network, limit=limit)]
 
 
 @router.post("/route", response_model=RouteResponse | AlternativesResponse,
