@@ -60,6 +60,20 @@ def _put(li, lf, m, kind, frm, to, fc, tc, mode, edge, none, dist, dur, cost, co
 
 
 @njit(cache=True)
+def _add_once(seq, w, n, value):
+    """Append ``value`` to row ``w`` of ``seq`` (``n`` used) unless it is there; return the
+    new count and 1 if the row had no room (the count still grows, for the caller)."""
+    width = seq.shape[1]
+    for k in range(min(n, width)):
+        if seq[w, k] == value:
+            return n, 0
+    if n < width:
+        seq[w, n] = value
+        return n + 1, 0
+    return n + 1, 1
+
+
+@njit(cache=True)
 def _walk(ends, pred, edge, time, enter, lab_node,
           e_kind, e_src, e_dst, e_mode, e_cal, e_time, e_cost, e_dist, e_risk, e_co2,
           e_cross, e_name, e_certain, n_country, n_place, c_risk, rate,
@@ -253,17 +267,8 @@ def _walk(ends, pred, edge, time, enter, lab_node,
                 else:
                     overflow = 1
                 n_cross += 1
-                name = e_name[e]
-                seen = False
-                for k in range(min(n_names, width)):
-                    if seq_names[w, k] == name:
-                        seen = True
-                if not seen:
-                    if n_names < width:
-                        seq_names[w, n_names] = name
-                    else:
-                        overflow = 1
-                    n_names += 1
+                n_names, full = _add_once(seq_names, w, n_names, e_name[e])
+                overflow |= full
         for k in range(n_c):
             if k < width:
                 seq_route[w, k] = countries[k]
@@ -278,16 +283,8 @@ def _walk(ends, pred, edge, time, enter, lab_node,
                 c = countries[i]
                 if c == a or c == b:
                     continue
-                seen = False
-                for k in range(min(n_t, width)):
-                    if seq_countries[w, k] == c:
-                        seen = True
-                if not seen:
-                    if n_t < width:
-                        seq_countries[w, n_t] = c
-                    else:
-                        overflow = 1
-                    n_t += 1
+                n_t, full = _add_once(seq_countries, w, n_t, c)
+                overflow |= full
         # modes by kilometres, ties in order of first use
         for slot in range(used):
             best = -1
