@@ -8,7 +8,8 @@
 * :func:`~corridor.routing.kernel.label_search` with no target labels every reachable node
   at its shortest time;
 * ``plan_route`` and ``alternatives`` give exactly the same routes with the kernel searches
-  as with the pure-Python ones they replaced (``search_python``, ``_pareto_search_python``),
+  as with the pure-Python ones they replaced (``search_python``, ``pareto_search_python``, in
+  tests/reference_searches.py),
   on the bundled network and on a hand-worked network with a weekday-only border post.
 
 Weights are multiples of 1/4 h, so every sum is exact in floating point and the kernel and
@@ -34,7 +35,8 @@ import corridor.routing.plan as plan_module
 from corridor import InvalidOptionError, NoRouteError, load_network, plan_route
 from corridor.routing import kernel
 from corridor.routing.pareto import alternatives
-from corridor.routing.search import search, search_python
+from corridor.routing.search import search
+from reference_searches import pareto_search_python, search_python
 
 import netbuilder
 from netbuilder import crossing, place, road, tiny
@@ -458,7 +460,7 @@ def alternatives_both(monkeypatch, *args, **kwargs):
     searches as the Python one does), then with the Python one; each result is (routes, the
     raw labels the search returned)."""
     results = []
-    for implementation in (pareto_module._pareto_search, pareto_module._pareto_search_python):
+    for implementation in (pareto_module._pareto_search, pareto_search_python):
         monkeypatch.setattr(pareto_module, "BOUNDED", False)
         labels: list = []
 

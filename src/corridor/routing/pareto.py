@@ -12,7 +12,6 @@ kept per corridor, plus any single-objective optimum.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import replace
@@ -22,8 +21,7 @@ import numpy as np
 from corridor.exceptions import NoRouteError
 from corridor.model.network import Network
 from corridor.model.result import Route
-from corridor.routing.compile import enter_and_leave, transfer_allowed
-from corridor.routing.search import LOOP_WALK, Found, Step
+from corridor.routing.search import Found
 
 __all__ = ["alternatives", "dominates", "pareto_front"]
 
@@ -118,132 +116,6 @@ def _pareto_search(
         xt, xc, xe = targets[target]
         tt, cc, ee = float(t[idx]) + xt, float(c[idx]) + xc, float(e[idx]) + xe
         found.append((Found(origin, target, steps, cc, tt), (tt - start, cc, ee)))
-    return found
-
-
-def _pareto_search_python(
-    req, origins, targets, ok, *, max_labels: int, max_total: int
-) -> list[tuple[Found, tuple[float, float, float]]]:
-    """:func:`_pareto_search` in plain Python: the reference the kernel is tested against."""
-    cn = req.cn
-    hot = cn.hot
-    indptr, dst, etime, t_from = hot.indptr, hot.dst, hot.time_h, hot.transfer_from
-    ecost_a, erisk_a, node_risk_a = _criteria_arrays(req)
-    ecost, erisk, node_risk = ecost_a.tolist(), erisk_a.tolist(), node_risk_a.tolist()
-    wait_cost = req.cargo.wait_cost_usd_per_day / 24.0
-    risk_max = max(node_risk) if node_risk else 0.0
-    okl = ok.tolist()
-    next_open = cn.next_open(req.depart)
-    from corridor.routing.request import via_of
-
-    vias = [via_of(v, req) for v in req.vias]
-    n_stages = len(vias) + 1
-    final = n_stages - 1
-
-    lab: list[tuple[float, float, float, int, int, Step | None]] = []  # t, c, e, state, pred
-    alive: list[bool] = []
-    at_state: dict[int, list[int]] = {}
-    heap: list[tuple[float, int]] = []
-    done: list[int] = []  # labels at targets (with the target's extra added on read-out)
-
-    def advance(node: int, stage: int) -> int:
-        while stage < final and node in vias[stage].nodes:
-            stage += 1
-        return stage
-
-    def dominated_by_targets(t: float, c: float, e: float) -> bool:
-        for i in done:
-            tt, tc, te, st, _, _ = lab[i]
-            xt, xc, xe = targets[(st >> 3) // n_stages]
-            if tt + xt <= t and tc + xc <= c and te + xe <= e:
-                return True
-        return False
-
-    def on_path(idx: int, place_stage: int) -> bool:
-        for _ in range(LOOP_WALK):  # the last legs only, as the kernel looks
-            if idx < 0:
-                return False
-            if lab[idx][3] >> 3 == place_stage:
-                return True
-            idx = lab[idx][4]
-        return False
-
-    def push(state: int, t: float, c: float, e: float, pred: int, step: Step | None) -> None:
-        r = risk_max  # waiting may happen later in the riskiest country: stay conservative
-        labels = at_state.setdefault(state, [])
-        for o in labels:
-            if not alive[o]:
-                continue
-            to, co, eo = lab[o][0], lab[o][1], lab[o][2]
-            if to <= t and co + wait_cost * (t - to) <= c + 1e-9 and eo + r * (t - to) <= e + 1e-9:
-                return
-        for o in labels:
-            if alive[o]:
-                to, co, eo = lab[o][0], lab[o][1], lab[o][2]
-                if t <= to and c + wait_cost * (to - t) <= co + 1e-9 and \
-                        e + r * (to - t) <= eo + 1e-9:
-                    alive[o] = False
-        labels[:] = [o for o in labels if alive[o]]
-        if len(labels) >= max_labels or len(lab) >= max_total:
-            return
-        if dominated_by_targets(t, c, e):
-            return
-        lab.append((t, c, e, state, pred, step))
-        alive.append(True)
-        labels.append(len(lab) - 1)
-        heapq.heappush(heap, (t, len(lab) - 1))
-
-    for node, (t0, c0, e0) in origins.items():
-        push((node * n_stages + advance(node, 0)) * 8, t0, c0, e0, -1, None)
-
-    while heap:
-        t, idx = heapq.heappop(heap)
-        if not alive[idx]:
-            continue
-        _, c, e, state, _, _ = lab[idx]
-        last = state & 7
-        node, stage = divmod(state >> 3, n_stages)
-        if stage == final and node in targets:
-            done.append(idx)
-            continue  # a target is where the itinerary ends
-        if dominated_by_targets(t, c, e):
-            continue
-        r = node_risk[node]
-        for k in range(indptr[node], indptr[node + 1]):
-            if not okl[k]:
-                continue
-            if last and not transfer_allowed(hot, last, k):
-                continue
-            times = enter_and_leave(hot, next_open, k, t)
-            if times is None:
-                continue
-            enter, leave = times
-            wait = enter - t + (leave - enter - etime[k])
-            head = dst[k]
-            new_stage = stage
-            if new_stage < final and k in vias[new_stage].edges:
-                new_stage += 1
-            new_stage = advance(head, new_stage)
-            if on_path(idx, head * n_stages + new_stage):
-                continue  # no cycles
-            push(((head * n_stages + new_stage) << 3) + t_from[k], leave,
-                 c + wait * wait_cost + ecost[k], e + wait * r + erisk[k], idx,
-                 Step(k, t, enter, leave))
-
-    start = min((o[0] for o in origins.values()), default=0.0)
-    found: list[tuple[Found, tuple[float, float, float]]] = []
-    for idx in done:
-        steps: list[Step] = []
-        i = idx
-        while lab[i][4] >= 0:
-            steps.append(lab[i][5])
-            i = lab[i][4]
-        steps.reverse()
-        origin = (lab[i][3] >> 3) // n_stages
-        target = (lab[idx][3] >> 3) // n_stages
-        xt, xc, xe = targets[target]
-        t, c, e = lab[idx][0] + xt, lab[idx][1] + xc, lab[idx][2] + xe
-        found.append((Found(origin, target, tuple(steps), c, t), (t - start, c, e)))
     return found
 
 
