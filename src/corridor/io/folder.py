@@ -381,6 +381,15 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
                                      p.row or 0))
         return None, problems
 
+    return _assemble(folder, manifest, t, parameters, calendar_rows), []
+
+
+_CACHE: dict[tuple[str, str], Network] = {}
+
+
+def _assemble(folder: Path, manifest: dict[str, Any], t: dict[str, list], parameters: dict,
+              calendar_rows: dict[str, list[tuple[int, dict[str, Any]]]]) -> Network:
+    """The network from tables that passed every check (:func:`_build` checks them)."""
     sources = {
         r["source_id"]: Source(
             r["source_id"], r["title"], r["url"] or "", r["year"] or "", r["confidence"] or "",
@@ -501,10 +510,7 @@ def _build(folder: Path) -> tuple[Network | None, list[Problem]]:
             for _, r in t["cargo_rules.csv"]
         ),
     )
-    return network, []
-
-
-_CACHE: dict[tuple[str, str], Network] = {}
+    return network
 
 
 def load_network(path: str | Path | None = None) -> Network:
