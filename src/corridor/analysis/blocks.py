@@ -230,7 +230,7 @@ def _fill(block: Block, sweep: Sweep, answers: Answers, js: np.ndarray, rows: np
         whole = signature.view(np.dtype((np.void, signature.dtype.itemsize
                                          * signature.shape[1]))).ravel()
         unique, first, inverse = np.unique(whole, return_index=True, return_inverse=True)
-        spelled = sweep.__dict__.setdefault("_spelled", {})
+        spelled = sweep.spelled
         memo = texts["corridor"].memo
         widths = [p.shape[1] for p in parts]
         coded = []

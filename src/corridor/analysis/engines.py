@@ -129,12 +129,8 @@ def _run_processes(job: JobSpec, tasks: Iterator[Task], network: Network,
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = None
-    built = False
-    if "fork" in multiprocessing.get_all_start_methods() and job.token not in _STATE:
-        _install(job, job.token, network.folder, tuple(scenarios), network.content_hash)
-        warm(job, _STATE[job.token])
-        context, built = multiprocessing.get_context("fork"), True
+    built = _build_to_fork(job, network, scenarios)
+    context = multiprocessing.get_context("fork") if built else None
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                  initializer=_install,
@@ -146,6 +142,18 @@ def _run_processes(job: JobSpec, tasks: Iterator[Task], network: Network,
     finally:
         if built:
             _STATE.pop(job.token, None)
+
+
+def _build_to_fork(job: JobSpec, network: Network, scenarios: Sequence[Scenario]) -> bool:
+    """Where processes can be forked, make this job's state here for workers to inherit;
+    whether it did (the caller then drops it from ``_STATE`` when done)."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods() or job.token in _STATE:
+        return False
+    _install(job, job.token, network.folder, tuple(scenarios), network.content_hash)
+    warm(job, _STATE[job.token])
+    return True
 
 
 def warm(job: JobSpec, state: dict[str, Any]) -> None:
@@ -212,17 +220,12 @@ def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
     cluster = None
     built = False
     if scheduler is None:
-        import multiprocessing
-
         import dask
 
-        method = "spawn"
-        if "fork" in multiprocessing.get_all_start_methods() and job.token not in _STATE:
-            # the local cluster's workers are forked from here with the networks, sweeps,
-            # calendar tables and kernels made once (the plugin then finds them ready)
-            _install(job, job.token, network.folder, tuple(scenarios), network.content_hash)
-            warm(job, _STATE[job.token])
-            method, built = "fork", True
+        # the local cluster's workers are forked from here with the networks, sweeps,
+        # calendar tables and kernels made once (the plugin then finds them ready)
+        built = _build_to_fork(job, network, scenarios)
+        method = "fork" if built else "spawn"
         with dask.config.set({"distributed.worker.multiprocessing-method": method}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None)

@@ -59,7 +59,6 @@ also asked for with ``paths=True``."""
 ALL_COLUMNS: tuple[str, ...] = COLUMNS + EXTRA_COLUMNS
 """Every column a matrix can have."""
 
-_SAME_PLACE = "origin and destination are the same place"
 
 
 def monthly_departures(year: int = 2026, months: str | Iterable[int] = "1-12",

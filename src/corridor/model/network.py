@@ -413,3 +413,9 @@ class Network:
             f"<Network {self.name!r} {self.version}: {len(self.places)} places, "
             f"{len(self.links)} links, {len(self.crossings)} crossings>"
         )
+
+
+def same_crossings(network: Network, crossing_id: str) -> set[str]:
+    """The ids of every row (road, rail) of the crossing ``crossing_id`` belongs to."""
+    name = network.crossings_by_id[crossing_id].name
+    return {c.crossing_id for c in network.crossings if c.name == name} | {crossing_id}

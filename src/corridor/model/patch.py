@@ -16,7 +16,7 @@ from corridor.model.calendar import (
     parse_weekdays,
 )
 from corridor.model.lookups import RouteLookup, registered_route_lookup
-from corridor.model.network import Crossing, Link, Network, Parameter, Source
+from corridor.model.network import Crossing, Link, Network, Parameter, Source, same_crossings
 from corridor.model.scenario import (
     AddCrossing,
     AddLink,
@@ -244,9 +244,8 @@ def _corridor_crossings(patch: _Patch, index: int, sel: RouteSelector) -> set[st
         patch.problem(index, "corridor", f"no corridor: {error}")
         return set()
     ids: set[str] = set()
-    names = {c.crossing_id: c.name for c in patch.network.crossings}
     for cid in crossings:  # every row (road, rail) of each crossing used
-        ids |= {other for other, name in names.items() if name == names.get(cid)} | {cid}
+        ids |= same_crossings(patch.network, cid)
     return ids
 
 

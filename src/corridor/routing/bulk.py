@@ -46,18 +46,23 @@ class Answers:
     """The answers from one origin at one departure to every destination, in arrays.
 
     ``status`` per destination (0 a route, 1 the same place, 2 no route: ``messages`` holds
-    the reason); ``f``, ``i`` and the sequences are :func:`corridor.routing.walk.walk_routes`'
-    output; ``redo`` lists destinations the arrays could not hold (a route with more
+    the reason); ``seq`` is :func:`corridor.routing.walk.walk_routes`' output (``f``, ``i`` and
+    the sequences); ``redo`` lists destinations the arrays could not hold (a route with more
     crossings than the walk has room for), to be asked of :func:`corridor.plan_route`.
     """
 
     status: np.ndarray
-    f: np.ndarray
-    i: np.ndarray
     seq: dict[str, np.ndarray]
     messages: dict[int, str] = field(default_factory=dict)
     redo: list[int] = field(default_factory=list)
-    searches: int = 0
+
+    @property
+    def f(self) -> np.ndarray:
+        return self.seq["f"]
+
+    @property
+    def i(self) -> np.ndarray:
+        return self.seq["i"]
 
 
 class Sweep:
@@ -123,6 +128,8 @@ class Sweep:
         self._tables: dict[dt.datetime, np.ndarray] = {}
         self._grouped: dict[tuple, list] = {}
         self._far_text: dict[str, dict[int, str]] = {}
+        self.spelled: dict[bytes, tuple[str | None, ...]] = {}
+        """Text columns by route signature, spelled once (see corridor.analysis.blocks)."""
         self._unconnected_text: dict[tuple[str, int], str] = {}
         self._room = 4 * cn.n_nodes  # labels a search starts with room for
         self._reach: dict[tuple[bytes, bytes], np.ndarray] = {}
@@ -328,7 +335,7 @@ class Sweep:
         req = replace(base_req, depart=depart)
         out = new_output(n, width=self.width, n_modes=len(MODES),
                          path_width=64 if self.path else 0)
-        answers = Answers(status, out["f"], out["i"], out)
+        answers = Answers(status, out)
         skip_mask = np.zeros(n, dtype=bool)
         skip_mask[list(skip)] = True
         status[skip_mask] = SAME
@@ -357,7 +364,6 @@ class Sweep:
         missing: list[int] = []
         for mask, dests, rows in self._groups(req, todo):
             found = self._search(mask, table, o_nodes, o_time, o_key)
-            answers.searches += 1
             end, row = self._choose(found, dests, rows)
             _key, time, pred, edge, enter, _rank, node, _best = found
             walk_routes(end, (pred, edge, time, enter, node), self._edges, self._nodes,
@@ -458,7 +464,6 @@ class Sweep:
                 break
             for mask, dests, rows in self._groups(req, left, relax):
                 found = self._search(mask, calendars, o_nodes, o_time, o_key)
-                answers.searches += 1
                 end, _row = self._choose(found, dests, rows)
                 for j, label in zip(dests.tolist(), end.tolist(), strict=True):
                     if label < 0:

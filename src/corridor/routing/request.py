@@ -15,7 +15,7 @@ from corridor.exceptions import InvalidOptionError, UnknownPlaceError
 from corridor.io.folder import load_network
 from corridor.io.gazetteer import Match, resolve_name
 from corridor.limits import check_depart
-from corridor.model.network import MODES, CargoProfile, Network
+from corridor.model.network import MODES, CargoProfile, Network, same_crossings
 from corridor.model.result import Endpoint
 from corridor.routing.compile import (
     CompiledNetwork,
@@ -249,12 +249,6 @@ def _resolve_avoid(items: Sequence[str], network: Network,
         elif match.place is not None:
             places.add(match.place.place_id)
     return countries, places, crossings
-
-
-def same_crossings(network: Network, crossing_id: str) -> set[str]:
-    """The ids of every row (road, rail) of the crossing ``crossing_id`` belongs to."""
-    name = network.crossings_by_id[crossing_id].name
-    return {c.crossing_id for c in network.crossings if c.name == name} | {crossing_id}
 
 
 def _country_suggestions(text: str, network: Network) -> list[str]:
