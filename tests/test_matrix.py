@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 import time
@@ -305,3 +306,49 @@ def test_batches_and_dict_rows_agree(net):
                                                        **options)))
     assert table.to_pylist() == rows
     assert table.schema.field("corridor").type == pa.dictionary(pa.int32(), pa.string())
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm on this system")
+@pytest.mark.parametrize("engine", ["processes", "dask"])
+def test_workers_hand_batches_back_through_shared_memory(net, engine, monkeypatch):
+    """Workers on this machine write their record batches to /dev/shm and the driver maps
+    them: the batches equal the in-process ones, every spooled file is gone afterwards, and
+    a spool folder a killed run left behind is swept."""
+    import pyarrow as pa
+
+    from corridor.analysis import engines
+    from corridor.analysis.matrix import iter_od_batches
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = Path("/dev/shm", f"corridor-matrix-{dead.pid}-left")
+    stale.mkdir()
+    (stale / "0-1-0-2.arrows").write_bytes(b"x" * 1000)
+    handed: list[str] = []
+    unspooled = engines._unspooled
+    monkeypatch.setattr(engines, "_unspooled",
+                        lambda part: handed.append(type(part).__name__) or unspooled(part))
+    options = {"departures": monthly_departures(2026, "1,7"), "scenarios": [PASS_OPEN],
+               "network": net, "columns": ALL_COLUMNS}
+    places = ["Alpha", "Gamma", "Beta"]
+    alone = pa.Table.from_batches(list(iter_od_batches(places, places, **options)))
+    spooled = pa.Table.from_batches(list(iter_od_batches(places, places, engine=engine,
+                                                         workers=2, **options)))
+    assert spooled.equals(alone) and spooled.num_rows == 3 * 3 * 2 * 2
+    assert handed and set(handed) == {"str"}  # every task came back as a file's name
+    assert not stale.exists()
+    assert not list(Path("/dev/shm").glob(f"corridor-matrix-{os.getpid()}-*"))
+
+
+def test_a_full_spool_hands_the_batches_back_through_the_pipe(tmp_path):
+    """When the shared-memory spool cannot take a task's output (full, or gone), the worker
+    returns the batches themselves and leaves no partial file."""
+    import pyarrow as pa
+
+    from corridor.analysis import engines
+
+    batch = pa.RecordBatch.from_pydict({"x": [1.0, 2.0]})
+    assert engines._spooled([batch], str(tmp_path / "gone"), (0, 1, 0, 2)) == [batch]
+    path = engines._spooled([batch], str(tmp_path), (0, 1, 0, 2))
+    assert isinstance(path, str) and engines._unspooled(path)[0].equals(batch)
+    assert not list(tmp_path.iterdir())  # read, then unlinked

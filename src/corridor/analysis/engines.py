@@ -11,17 +11,28 @@ order in bounded memory.
 * ``processes``: a :class:`concurrent.futures.ProcessPoolExecutor` whose initializer receives
   the network folder, the scenarios and the job **once per worker**, and builds the networks
   there; a task is four integers.
+
 * ``dask``: :mod:`dask.distributed` (the ``matrix`` extra): a ``LocalCluster`` of ``workers``
   processes, or an existing cluster at ``scheduler``. The network folder's files (a few
   hundred kB) and the scenarios travel in a worker plugin, installed once per worker (and on
   any worker that joins later), which checks the rebuilt network's content hash against the
   caller's; the job is scattered to every worker once.
+
+Workers on this machine (the pool, and a local Dask cluster started here) hand their record
+batches back through a RAM-backed spool folder (Linux's ``/dev/shm``): a task writes its
+batches as one Arrow IPC stream and returns the file's name, which this process maps into
+memory and reads without copying. A pickled gigabyte through a pipe cost the driver a core's
+worth of copying on a 2-core machine; elsewhere (no ``/dev/shm``, a remote cluster), or
+when the spool is full, the batches travel pickled.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
+import os
 import pickle
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -113,11 +124,78 @@ def _install(job: JobSpec | None, token: str, folder: str, scenarios: Sequence[S
     _STATE[token] = {"job": job, "cases": build_cases(network, scenarios)}
 
 
-def _worker_task(token: str, task: Task) -> list[Any]:
+def _worker_task(token: str, task: Task, spool: str | None = None) -> list[Any] | str:
     state = _STATE.get(token)
     if state is None or state.get("job") is None:  # pragma: no cover - set-up did not run
         raise RuntimeError("this worker holds no network for the matrix; was it set up?")
-    return task_output(state["job"], *task, state)
+    return _spooled(task_output(state["job"], *task, state), spool, task)
+
+
+# --- handing record batches back through shared memory -------------------------------------
+
+@contextlib.contextmanager
+def _spool_folder(job: JobSpec) -> Iterator[str | None]:
+    """A fresh folder in RAM (``/dev/shm``) for workers on this machine to hand back Arrow
+    output in, removed afterwards; None where there is none or the job is not Arrow."""
+    root = Path("/dev/shm")
+    if not job.arrow or not root.is_dir() or not os.access(root, os.W_OK):
+        yield None
+        return
+    for old in root.glob(f"{_SPOOL}*-*"):  # left by a run that was killed
+        with contextlib.suppress(ValueError, OSError):
+            if not _alive(int(old.name.removeprefix(_SPOOL).split("-")[0])):
+                shutil.rmtree(old, ignore_errors=True)
+    folder = tempfile.mkdtemp(prefix=f"{_SPOOL}{os.getpid()}-", dir=root)
+    try:
+        yield folder
+    finally:  # files a stopped run left; batches already read keep their mappings
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_SPOOL = "corridor-matrix-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _spooled(output: list[Any], spool: str | None, task: Task) -> list[Any] | str:
+    """The task's output, or with a spool folder the name of the Arrow IPC stream its
+    record batches were written to there (the output itself when the spool is full)."""
+    if spool is None or not output:
+        return output
+    import pyarrow as pa
+
+    path = os.path.join(spool, "{}-{}-{}-{}.arrows".format(*task))
+    try:
+        with pa.OSFile(path, "wb") as sink, pa.ipc.new_stream(sink,
+                                                              output[0].schema) as writer:
+            for batch in output:  # each batch its own dictionaries: the stream replaces them
+                writer.write_batch(batch)
+    except OSError:  # full (a container's /dev/shm may hold 64 MB): the pipe it is
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return output
+    return path
+
+
+def _unspooled(part: list[Any] | str) -> list[Any]:
+    """The record batches a worker handed back: read in place from the memory-mapped
+    stream (whose file is then unlinked; the mapping lives as long as the batches)."""
+    if not isinstance(part, str):
+        return part
+    import pyarrow as pa
+
+    try:
+        return list(pa.ipc.open_stream(pa.memory_map(part)))
+    finally:
+        os.unlink(part)
 
 
 def _run_processes(job: JobSpec, tasks: Iterator[Task], network: Network,
@@ -132,13 +210,14 @@ def _run_processes(job: JobSpec, tasks: Iterator[Task], network: Network,
     built = _build_to_fork(job, network, scenarios)
     context = multiprocessing.get_context("fork") if built else None
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                 initializer=_install,
-                                 initargs=(job, job.token, network.folder, tuple(scenarios),
-                                           network.content_hash)) as pool:
-            for part in _in_order(lambda task: pool.submit(_worker_task, job.token, task),
-                                  tasks, 4 * workers):
-                yield from part
+        with _spool_folder(job) as spool, ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=_install,
+                initargs=(job, job.token, network.folder, tuple(scenarios),
+                          network.content_hash)) as pool:
+            parts = _in_order(lambda task: pool.submit(_worker_task, job.token, task, spool),
+                              tasks, 4 * workers)
+            for part in parts:
+                yield from _unspooled(part)
     finally:
         if built:
             _STATE.pop(job.token, None)
@@ -201,12 +280,14 @@ def _dask_plugin(token: str, files: dict[str, bytes], scenarios: Sequence[Scenar
     return MatrixNetworks()
 
 
-def _dask_task(job: JobSpec, i0: int, i1: int, j0: int, j1: int) -> bytes:
-    """:func:`_worker_task` for Dask; the blocks go back as one pickle."""
+def _dask_task(job: JobSpec, i0: int, i1: int, j0: int, j1: int,
+               spool: str | None = None) -> bytes | str:
+    """:func:`_worker_task` for Dask; the blocks go back as one pickle, or spooled."""
     state = _STATE[job.token]
     state["job"] = job
-    return pickle.dumps(task_output(job, i0, i1, j0, j1, state),
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    output = _spooled(task_output(job, i0, i1, j0, j1, state), spool, (i0, i1, j0, j1))
+    return output if isinstance(output, str) else pickle.dumps(
+        output, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
@@ -237,18 +318,22 @@ def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
     plugin = _dask_plugin(job.token, _pack_folder(network.folder), tuple(scenarios),
                           network.content_hash)
     shared = None
+    cleanup = contextlib.ExitStack()
     try:
+        # a cluster started here shares this machine's memory: results come back spooled
+        spool = cleanup.enter_context(_spool_folder(job)) if cluster is not None else None
         client.register_plugin(plugin)
         n_workers = len(client.scheduler_info().get("workers", {})) or workers
         # the job (every origin and destination) goes to each worker once, not with every
         # task: sent with each task it grew the driver by ~100 kB a task
         shared = client.scatter(job, broadcast=True, hash=False)
         # pure=False: every task is its own even when two look alike
-        parts = _in_order(lambda task: client.submit(_dask_task, shared, *task, pure=False),
-                          tasks, 4 * n_workers)
+        parts = _in_order(lambda task: client.submit(_dask_task, shared, *task, spool,
+                                                     pure=False), tasks, 4 * n_workers)
         for part in parts:
-            yield from pickle.loads(part)
+            yield from _unspooled(part if isinstance(part, str) else pickle.loads(part))
     finally:
+        cleanup.close()
         try:
             if shared is not None:
                 shared.release()

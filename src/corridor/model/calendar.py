@@ -154,8 +154,16 @@ class CalendarRule:
 
     def matches(self, hours: np.ndarray) -> np.ndarray:
         """Boolean mask of the hour stamps (``datetime64[h]``) this rule matches."""
-        mask = np.ones(hours.shape, dtype=bool)
         days = hours.astype("datetime64[D]")
+        mask = self.day_mask(days)
+        if self.hours is not None:
+            mask &= self.hour_mask((hours - days.astype("datetime64[h]")).astype(np.int64))
+        return mask
+
+    def day_mask(self, days: np.ndarray) -> np.ndarray:
+        """Boolean mask of the days (``datetime64[D]``) whose date this rule matches (its
+        hours of the day aside)."""
+        mask = np.ones(days.shape, dtype=bool)
         if self.months is not None:
             month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
             mask &= np.isin(month, sorted(self.months))
@@ -165,21 +173,26 @@ class CalendarRule:
         if self.weekdays is not None:
             weekday = (days.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
             mask &= np.isin(weekday, sorted(self.weekdays))
-        if self.hours is not None:
-            hod = (hours - days.astype("datetime64[h]")).astype(np.int64)
-            a, b = self.hours
-            mask &= (hod >= a) & (hod < b) if a < b else (hod >= a) | (hod < b)
         if self.date_from is not None:
             mask &= days >= np.datetime64(self.date_from, "D")
         if self.date_to is not None:
             mask &= days <= np.datetime64(self.date_to, "D")
-        if self.holidays is not None and hours.size:
-            first = int(str(days[0])[:4])
-            last = int(str(days[-1])[:4])
+        if self.holidays is not None and days.size:
+            first = int(str(days.min())[:4])
+            last = int(str(days.max())[:4])
             dates = _holiday_dates(self.holidays, first, last)
             stamps = np.array(sorted(dates), dtype="datetime64[D]")
             mask &= np.isin(days, stamps)
         return mask
+
+    def hour_mask(self, hour_of_day: np.ndarray) -> np.ndarray:
+        """Boolean mask of the hours of the day (0–23) this rule matches."""
+        if self.hours is None:
+            return np.ones(hour_of_day.shape, dtype=bool)
+        a, b = self.hours
+        if a < b:
+            return (hour_of_day >= a) & (hour_of_day < b)
+        return (hour_of_day >= a) | (hour_of_day < b)
 
     @property
     def matches_always(self) -> bool:
@@ -265,11 +278,16 @@ class Calendar:
 
     def open_mask(self, start: dt.datetime, n_hours: int) -> np.ndarray:
         """Whether the calendar is open in each of ``n_hours`` hours from ``start`` (floored)."""
-        first = np.datetime64(start.replace(minute=0, second=0, microsecond=0), "h")
-        hours = first + np.arange(n_hours)
+        # each rule's dates are read once a day, its hours once: not once an hour each
+        clock = start.hour + np.arange(n_hours)
+        days = np.datetime64(start.date(), "D") + np.arange(int(clock[-1]) // 24 + 1
+                                                             if n_hours else 0)
+        day, hour = clock // 24, clock % 24
         state = np.ones(n_hours, dtype=bool)
         for rule in self.rules:
-            hit = rule.matches(hours)
+            hit = rule.day_mask(days)[day]
+            if rule.hours is not None:
+                hit &= rule.hour_mask(hour)
             state[hit] = rule.action == "open"
         return state
 
