@@ -290,6 +290,17 @@ def _dask_task(job: JobSpec, i0: int, i1: int, j0: int, j1: int,
         output, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+_QUIET_CLUSTER = {
+    # a cluster with no dashboard has no use for the profile its workers sample every 10 ms,
+    # nor for readings of memory and load many times a second: on two cores they cost the
+    # matrix about a second in sixteen
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
 def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
               scenarios: Sequence[Scenario], workers: int, scheduler: Any) -> Iterator[Block]:
     try:
@@ -307,7 +318,8 @@ def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
         # calendar tables and kernels made once (the plugin then finds them ready)
         built = _build_to_fork(job, network, scenarios)
         method = "fork" if built else "spawn"
-        with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+        with dask.config.set({"distributed.worker.multiprocessing-method": method,
+                              **_QUIET_CLUSTER}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None)
         client = Client(cluster)
