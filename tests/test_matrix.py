@@ -352,3 +352,22 @@ def test_a_full_spool_hands_the_batches_back_through_the_pipe(tmp_path):
     path = engines._spooled([batch], str(tmp_path), (0, 1, 0, 2))
     assert isinstance(path, str) and engines._unspooled(path)[0].equals(batch)
     assert not list(tmp_path.iterdir())  # read, then unlinked
+
+
+def test_tasks_cover_every_origin_once_in_order_with_a_fine_tail():
+    """Off-process tasks are runs of origins in order, each origin once; the last ones are
+    smaller, so that no worker idles long at the end; in-process a task is one origin."""
+    from corridor.analysis.matrix import _tasks
+
+    class Job:  # the two fields _tasks reads
+        shape = (1000, 1000, 12, 1, 1)
+        draws = 0
+
+    for engine, workers in (("processes", 2), ("dask", 2), ("dask", 8)):
+        tasks = list(_tasks(Job, workers, engine))
+        assert [t[0] for t in tasks[1:]] == [t[1] for t in tasks[:-1]]
+        assert tasks[0][0] == 0 and tasks[-1][1] == 1000 and {t[2:] for t in tasks} == {
+            (0, 1000)}
+        sizes = [t[1] - t[0] for t in tasks]
+        assert len(tasks) >= 4 * workers and sizes[-1] < sizes[0]
+    assert len(list(_tasks(Job, 1, "inprocess"))) == 1000

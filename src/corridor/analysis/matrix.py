@@ -317,7 +317,8 @@ def _tasks(job: JobSpec, workers: int,
            engine: str = "processes") -> Iterator[tuple[int, int, int, int]]:
     """Tasks ``(i0, i1, j0, j1)`` in key order. Without Monte Carlo draws one search per
     origin answers all its destinations: a task is a run of origins, one in this process,
-    else about :data:`_TASK_ROWS` rows' worth but at least four tasks per worker. With
+    else about :data:`_TASK_ROWS` rows' worth but at least four tasks per worker, and a
+    quarter of that for the last ``2 × workers`` tasks' worth of origins. With
     draws every pair is routed on its own: a task is one origin and a run of its
     destinations, about eight tasks per worker."""
     n_o, n_d, n_k, n_c, n_g = job.shape
@@ -331,8 +332,12 @@ def _tasks(job: JobSpec, workers: int,
     if engine != "inprocess":
         per = max(1, min(_TASK_ROWS[engine] // max(1, n_d * n_k * n_c * n_g),
                          math.ceil(n_o / (4 * workers))))
-    for i0 in range(0, n_o, per):
-        yield i0, min(n_o, i0 + per), 0, n_d
+    i0 = 0
+    while i0 < n_o:
+        # the last origins go in quarter-size tasks, so that no worker waits long at the end
+        run = per if n_o - i0 > 2 * workers * per else max(1, per // 4)
+        yield i0, min(n_o, i0 + run), 0, n_d
+        i0 += run
 
 
 def _with_progress(blocks: Iterator[Any], total: int) -> Iterator[Any]:
