@@ -192,6 +192,19 @@ def test_the_winter_closure_scenario_brings_the_old_khunjerab_back(region):
     assert summer.crossings == ("khunjerab",)
 
 
+def test_a_winter_crossing_of_khunjerab_says_its_season_is_disputed(region):
+    """Crossed in January the pass is open by the calendar corridor follows (the Chinese
+    customs and the Sost dry port), but the Pakistani press reported winter closures: the
+    route says so, once; crossed in July it says nothing of it."""
+    winter = plan_route("Lahore", "Bishkek", depart="2026-01-15", draws=0, network=region)
+    assert "khunjerab" in winter.crossings
+    caveats = [w for w in winter.warnings if "Pakistani press" in w]
+    assert len(caveats) == 1 and caveats[0].startswith("Khunjerab (season caveat)")
+    summer = plan_route("Lahore", "Bishkek", depart=JULY, draws=0, network=region)
+    assert "khunjerab" in summer.crossings
+    assert not any("Pakistani press" in w for w in summer.warnings)
+
+
 def test_a_traveller_boards_a_train_instead_of_transshipping(region):
     """Freight transshipment (2 h) and gauge-change fees are not a passenger's: a traveller
     boards in half an hour, takes the Afrosiyob to Samarkand and pays its fare."""

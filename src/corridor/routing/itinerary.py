@@ -22,6 +22,7 @@ from corridor.routing.search import Step
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from corridor.model.calendar import Calendar
     from corridor.routing.request import Access, Request
     from corridor.routing.search import Found
 
@@ -253,6 +254,10 @@ def build_route(
             sources, estimate = crossing.sources, crossing.estimate
             if crossing.notes.startswith("closure_risk:"):
                 notes_warning(name, crossing.notes)
+            caveat = _season_caveat(req, e).strip()
+            if caveat and caveat not in " ".join(warnings) and at(step.enter_h).month in \
+                    _caveat_months(network.calendars.get(crossing.calendar_id or "")):
+                notes_warning(name, crossing.notes)  # a season its sources dispute
             dwell, p90, fee = crossing_figures(network, crossing, reverse=reverse,
                                                passenger=cn.passenger)
             if cn.passenger:  # a traveller's processing time, not a truck's
@@ -515,6 +520,16 @@ def _alternative_warning(
             f"the route goes via {instead} instead." + _season_caveat(req, e)
         )
         return
+
+
+def _caveat_months(calendar: Calendar | None) -> frozenset[int]:
+    """The months of a calendar's closures, past ones included: a crossing whose notes hold
+    a ``season_caveat:`` (its sources disagree on its season) is warned about whenever it is
+    crossed in one of them, open or not by the calendar corridor follows."""
+    if calendar is None:
+        return frozenset()
+    return frozenset(m for rule in calendar.rules if rule.action == "close" and rule.months
+                     for m in rule.months)
 
 
 def _season_caveat(req: Request, edge: int) -> str:
