@@ -371,3 +371,21 @@ def test_tasks_cover_every_origin_once_in_order_with_a_fine_tail():
         sizes = [t[1] - t[0] for t in tasks]
         assert len(tasks) >= 4 * workers and sizes[-1] < sizes[0]
     assert len(list(_tasks(Job, 1, "inprocess"))) == 1000
+
+
+def test_a_local_clusters_shutdown_race_is_not_shown_and_the_filter_goes_with_it(net):
+    """A worker whose last heartbeat finds the scheduler closed logs a traceback
+    (dask/distributed#7105); the cluster corridor starts drops that one message, and only
+    while it runs."""
+    import logging
+
+    from corridor.analysis import engines
+
+    race = logging.LogRecord("distributed.worker", logging.ERROR, __file__, 1,
+                             "Failed to communicate with scheduler during heartbeat.", (),
+                             None)
+    other = logging.LogRecord("distributed.worker", logging.ERROR, __file__, 1,
+                              "Compute Failed", (), None)
+    assert not engines._SHUTDOWN_RACE.filter(race) and engines._SHUTDOWN_RACE.filter(other)
+    _matrix(net, engine="dask", workers=2)
+    assert engines._SHUTDOWN_RACE not in logging.getLogger("distributed.worker").filters

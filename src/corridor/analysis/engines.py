@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import logging
 import os
 import pickle
 import shutil
@@ -301,6 +302,18 @@ _QUIET_CLUSTER = {
 }
 
 
+class _ShutdownRace(logging.Filter):
+    """Drops a worker's traceback for a heartbeat that found the scheduler already closed:
+    a race of a local cluster's shutdown (dask/distributed#7105), not a failure; a matrix
+    whose scheduler dies mid-run fails in the driver all the same."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to communicate with scheduler")
+
+
+_SHUTDOWN_RACE = _ShutdownRace()
+
+
 def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
               scenarios: Sequence[Scenario], workers: int, scheduler: Any) -> Iterator[Block]:
     try:
@@ -318,6 +331,8 @@ def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
         # calendar tables and kernels made once (the plugin then finds them ready)
         built = _build_to_fork(job, network, scenarios)
         method = "fork" if built else "spawn"
+        # workers forked from here inherit the filter; it goes when the cluster does
+        logging.getLogger("distributed.worker").addFilter(_SHUTDOWN_RACE)
         with dask.config.set({"distributed.worker.multiprocessing-method": method,
                               **_QUIET_CLUSTER}):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -356,5 +371,6 @@ def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
             client.close()
         if cluster is not None:
             cluster.close()
+            logging.getLogger("distributed.worker").removeFilter(_SHUTDOWN_RACE)
         if built:
             _STATE.pop(job.token, None)
