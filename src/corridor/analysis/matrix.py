@@ -307,7 +307,7 @@ def _columns(columns: Sequence[str] | None, paths: bool) -> tuple[str, ...]:
     return wanted
 
 
-_TASK_ROWS = {"processes": 60_000, "dask": 180_000}
+_TASK_ROWS = {"processes": 60_000, "dask": 240_000}
 """Rows a task off this process computes, about: some 0.15 s of work for a pool process
 (20,000 rows cost the driver 0.5 s more on the full matrix in round trips); Dask's round
 trip costs more, so its tasks are larger."""
