@@ -134,6 +134,9 @@ def _worker_task(token: str, task: Task, spool: str | None = None) -> list[Any] 
 
 # --- handing record batches back through shared memory -------------------------------------
 
+_SPOOL = "corridor-matrix-"  # + the driver's pid + a random part: /dev/shm/corridor-matrix-…
+
+
 @contextlib.contextmanager
 def _spool_folder(job: JobSpec) -> Iterator[str | None]:
     """A fresh folder in RAM (``/dev/shm``) for workers on this machine to hand back Arrow
@@ -153,16 +156,13 @@ def _spool_folder(job: JobSpec) -> Iterator[str | None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-_SPOOL = "corridor-matrix-"
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's process
-        return True
+        pass
     return True
 
 
@@ -373,6 +373,6 @@ def _run_dask(job: JobSpec, tasks: Iterator[Task], network: Network,
             client.close()
         if cluster is not None:
             cluster.close()
-            logging.getLogger("distributed.worker").removeFilter(_SHUTDOWN_RACE)
+        logging.getLogger("distributed.worker").removeFilter(_SHUTDOWN_RACE)
         if built:
             _STATE.pop(job.token, None)
