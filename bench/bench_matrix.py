@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     engines = args.engines.split(",")
     best: dict[str, dict] = {}
+    rounds: dict[str, list[float]] = {e: [] for e in engines}  # every round's wall time
     for round_ in range(args.repeat):
         for engine in engines:
             done = subprocess.run(
@@ -172,8 +174,10 @@ def main(argv: list[str] | None = None) -> None:
                 stdout=subprocess.PIPE, text=True, check=True)
             result = json.loads(done.stdout.strip().splitlines()[-1])
             result["round"] = round_ + 1
+            rounds[engine].append(result["seconds"])
             if engine not in best or result["seconds"] < best[engine]["seconds"]:
                 best[engine] = result
+            best[engine]["rounds_s"] = rounds[engine]
             print(f"{engine} (round {round_ + 1}): {result['seconds']:.1f} s",
                   file=sys.stderr, flush=True)
             if args.json:  # saved as each engine finishes: a run stopped later keeps them
@@ -198,6 +202,12 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['pairs_per_s'] / peer['pairs_per_s']:8.0f}× {r['driver_maxrss_mb']:10.0f} "
               f"{r['workers_maxrss_mb']:11.0f} {r['driver_cpu_s']:13.1f} "
               f"{r['workers_cpu_s']:14.1f} {same:>11}")
+    if args.repeat > 1:  # the engines of one round ran minutes apart: less drift between them
+        for engine in engines[1:]:
+            ratios = [a / b for a, b in zip(rounds[engines[0]], rounds[engine], strict=True)]
+            print(f"{engine} vs {engines[0]} round by round: "
+                  f"{' '.join(f'{r:.2f}×' for r in ratios)} "
+                  f"(median {statistics.median(ratios):.2f}×)")
     print(f"peer: plan_route one pair at a time, {peer['keys']:,} pairs in "
           f"{peer['seconds']:.1f} s ({peer['pairs_per_s']:.0f} pairs/s)")
     print(f"no route: {base['no_route']:,} keys")
