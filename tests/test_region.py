@@ -116,6 +116,23 @@ def test_avoid_afghanistan(region):
     assert route.countries[0] == "PAK" and route.countries[-1] == "UZB"
 
 
+def test_via_a_crossing_into_an_avoided_country_is_refused(region):
+    """Passing Khunjerab enters China; avoiding China as well can have no route, and the
+    error says which of the two to drop (it said "without the avoidances the best route
+    uses CHN", which hid the via). A via on this side of the crossing stays possible."""
+    from corridor.exceptions import InvalidOptionError
+
+    with pytest.raises(InvalidOptionError, match="via Khunjerab crosses into CHN"):
+        plan_route("Karachi", "Almaty", depart=JULY, via=["Khunjerab"], avoid=["CHN"],
+                   network=region, draws=0)
+    with pytest.raises(InvalidOptionError, match=r"passes Khunjerab Pass \(Chinese side\)"):
+        plan_route("Karachi", "Almaty", depart=JULY, via=["Khunjerab"],
+                   avoid=["Khunjerab Pass (Chinese side)"], network=region, draws=0)
+    back = plan_route("Karachi", "Almaty", depart=JULY, via=["Sost"], avoid=["CHN"],
+                      network=region, draws=0)
+    assert "CHN" not in back.countries and "sost" in {leg.to.id for leg in back.legs}
+
+
 # CAREC CPMM TFI1 (hours): Pakistan outbound at Torkham 24.2 (2022) and Chaman 54.0 (2022);
 # Afghan side Torkham 24.2, Spin Boldak 20.2 (2020). Pakistan inbound at Torkham: the
 # country's 33.1 h (2023), the 2021 Torkham figure (120.0 h, the year of the change of

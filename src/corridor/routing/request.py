@@ -320,6 +320,15 @@ def prepare(
             raise InvalidOptionError(f"{v.name} is both a via and avoided")
         if v.country in countries or (v.place is not None and v.place.place_id in places):
             raise InvalidOptionError(f"{v.name} is both a via and avoided")
+        if v.crossing is not None:  # passing a crossing enters both its countries
+            sides = (v.crossing.place_a, v.crossing.place_b)
+            entered = sorted({network.places[p].country for p in sides} & set(countries))
+            passed = [network.places[p].name for p in sides if p in places]
+            if entered or passed:
+                what = (f"crosses into {', '.join(entered)}" if entered
+                        else f"passes {', '.join(passed)}")
+                raise InvalidOptionError(f"the via {v.name} {what}, which is to be avoided; "
+                                         "drop the via or the avoidance")
     pct = network.parameter("value_of_time_pct_per_day", 0.0) or 0.0
     req = Request(network, cn, origin_match, destination_match, when, cargo_profile,
                    objective, allowed, via_matches, frozenset(countries), frozenset(places),
