@@ -118,6 +118,27 @@ def test_a_scenario_can_open_a_bilateral_crossing_to_transit(region):
     assert "kharlachi" in route.crossings
 
 
+def test_the_trans_afghan_railway_takes_karachi_containers_to_tashkent_by_rail(region):
+    """With the railway open, a container from Karachi goes by rail over the Pakistani broad
+    gauge to Peshawar, changes gauge there and runs on to Tashkent over Kharlachi and
+    Hairatan. Without a 1676/1520 mm change at Peshawar a rail-only box still went round by
+    Iran and Turkmenistan (14 days)."""
+    from corridor import apply_scenarios, load_scenario
+
+    opened = apply_scenarios(region, [load_scenario("trans-afghan-railway")])
+    by_iran = plan_route("Karachi", "Tashkent", depart=JULY, draws=0, network=region,
+                         cargo="teu", modes=["rail"])
+    assert "taftan_rail" in by_iran.crossings
+    by_tar = plan_route("Karachi", "Tashkent", depart=JULY, draws=0, network=opened,
+                        cargo="teu", modes=["rail"])
+    assert by_tar.crossings == ("kharlachi_rail", "hairatan_rail")
+    changes = [leg for leg in by_tar.legs if leg.kind == "transfer"
+               and leg.from_.id == "peshawar" and "gauge change" in (leg.name or "")]
+    assert len(changes) == 1
+    assert by_tar.summary.duration_h < by_iran.summary.duration_h
+    assert by_tar.summary.cost_usd < by_iran.summary.cost_usd
+
+
 def test_a_crossing_named_as_destination_ends_at_the_side_reached_first(region):
     near = plan_route("Tashkent", "Torkham", depart=JULY, draws=0, network=region)
     assert near.destination.id == "torkham_af" and "torkham" not in near.crossings
