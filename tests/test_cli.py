@@ -181,6 +181,21 @@ def test_calendar_cli(net, tmp_path):
     assert out.returncode == 2 and "month, week" in out.stderr
 
 
+def test_calendar_with_modes_picks_their_cargo():
+    """As `route` does, `calendar --modes rail` without --cargo plans a container (it
+    stopped at "cargo 'truck' may use road, ferry"); a truck asked for by name still
+    gets that error."""
+    out = run(["calendar", "Karachi", "Tashkent", "--modes", "rail", "--year", "2026",
+               "--draws", "0", "--json"])
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["cargo"] == "teu" and len(data["departures"]) == 24
+    assert all(d["corridor"].endswith("(rail)") for d in data["departures"])
+    truck = run(["calendar", "Karachi", "Tashkent", "--modes", "rail", "--cargo", "truck",
+                 "--year", "2026", "--draws", "0"])
+    assert truck.returncode != 0 and "for rail use cargo 'teu'" in truck.stderr
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=["corridor", "python -m corridor"])
 def test_critical_cli(net, tmp_path, command):
     pairs = tmp_path / "pairs.csv"

@@ -246,6 +246,40 @@ def test_kazakh_lpg_scenario(region):
     assert borders[-1].mode == "road"
 
 
+def test_compare_for_one_mode_shows_what_a_railway_changes(region):
+    """By road the Trans-Afghan railway changes nothing for Karachi → Tashkent (the road is
+    faster than rail with CAREC-average rail borders); restricted to rail, the comparison
+    shows the box leaving the Iran-Turkmenistan detour, and says the trade figures assume
+    the pair's trade goes by rail. The command line gives the same."""
+    by_road = compare("Karachi", "Tashkent", ["trans-afghan-railway"], depart=JULY, draws=0,
+                      network=region)
+    assert by_road.cases[1].changes == ("no change",) and "modes" not in by_road.extras
+    by_rail = compare("Karachi", "Tashkent", ["trans-afghan-railway"], depart=JULY, draws=0,
+                      network=region, modes=["rail"])
+    assert by_rail.cargo == "teu" and by_rail.extras["modes"] == ["rail"]
+    base, opened = (case.route for case in by_rail.cases)
+    assert "taftan_rail" in base.crossings and "kharlachi_rail" in opened.crossings
+    assert {leg.mode for leg in opened.legs if leg.kind == "link"} == {"rail"}
+    assert opened.summary.duration_h < base.summary.duration_h - 48
+    assert by_rail.cases[1].trade.pct_change_central > 0
+    from corridor._format import format_comparison
+
+    assert "modes: rail only" in format_comparison(by_rail)
+    cli = str(Path(sys.executable).parent / "corridor")
+    out = subprocess.run([cli, "compare", "Karachi", "Tashkent", "--scenario",
+                          "trans-afghan-railway", "--modes", "rail", "--depart", JULY,
+                          "--draws", "0", "--json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert answer["cargo"] == "teu" and answer["modes"] == ["rail"]
+    assert "kharlachi_rail" in answer["cases"][1]["route"]["crossings"]
+    truck = subprocess.run([cli, "compare", "Karachi", "Tashkent", "--scenario",
+                            "trans-afghan-railway", "--modes", "rail", "--cargo", "truck",
+                            "--draws", "0"], capture_output=True, text=True, timeout=120)
+    assert truck.returncode != 0 and "for rail use cargo 'teu'" in truck.stderr
+    assert "Traceback" not in truck.stderr
+
+
 def test_compare_reports_trade_impact(region):
     from corridor.analysis.trade import trade_impact
 

@@ -551,6 +551,22 @@ def test_region_compare_with_a_library_scenario(region_client):
     assert "khunjerab" in year_round["route"]["crossings"]
 
 
+def test_region_compare_restricted_to_rail(region_client):
+    answer = region_client.post("/compare", json={
+        "origin": "Karachi", "destination": "Tashkent", "depart": "2026-07-15",
+        "scenarios": ["trans-afghan-railway"], "modes": ["rail"], "draws": 0})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["cargo"] == "teu" and body["modes"] == ["rail"]
+    baseline, opened = body["cases"]
+    assert "taftan_rail" in baseline["route"]["crossings"]
+    assert "kharlachi_rail" in opened["route"]["crossings"]
+    bad = region_client.post("/compare", json={
+        "origin": "Karachi", "destination": "Tashkent", "scenarios": ["trans-afghan-railway"],
+        "modes": ["rail"], "cargo": "truck", "draws": 0})
+    assert bad.status_code == 422 and "teu" in bad.text
+
+
 def test_app_can_start_twice():
     """After a shutdown (a test client closed, a restart) the store opens again."""
     app = create_app(db=":memory:", token="t")

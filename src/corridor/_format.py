@@ -210,6 +210,10 @@ def format_comparison(result: Comparison) -> str:
                   "cost per shipment on this departure date (policy facts §7; see "
                   "docs/scenarios.md); the dollar figure assumes the pair's whole trade fares "
                   "like this shipment"]
+    modes = result.extras.get("modes")
+    if modes:
+        lines.append(f"modes: {', '.join(modes)} only; the trade figures then assume the "
+                     "pair's trade moves this way, which it may not today")
     return "\n".join(lines)
 
 

@@ -103,6 +103,10 @@ depart_option = click.option(
 cargo_option = click.option(
     "--cargo", default="truck", show_default=True,
     help="truck (20 t), teu, feu, bulk (per tonne) or passenger.")
+mode_cargo_option = click.option(  # for the commands that take --modes
+    "--cargo", default=None,
+    help="truck (20 t; the default), teu, feu, bulk (per tonne) or passenger; with --modes a "
+         "truck cannot use, the cargo those modes carry.")
 optimize_option = click.option(
     "--optimize", default="generalized", show_default=True,
     help="time, cost, distance, generalized (money + value of time + risk) or risk.")
@@ -136,9 +140,7 @@ def json_option(what: str = "one JSON object"):
 @click.argument("destination")
 @click.option("--depart", default=None, metavar="DATE",
               help="Departure date or datetime, YYYY-MM-DD[THH:MM]; default today 08:00.")
-@click.option("--cargo", default=None,
-              help="truck (20 t; the default), teu, feu, bulk (per tonne) or passenger; "
-                   "with --modes a truck cannot use, the cargo those modes carry.")
+@mode_cargo_option
 @click.option("--optimize", default="generalized", show_default=True,
               help="time, cost, distance, generalized (money + value of time + risk), risk "
                    "(exposure), or p90/reliable (best 90th percentile of the alternatives).")
@@ -237,7 +239,7 @@ def _write_outputs(routes, net, geojson_path, map_path, csv_path) -> list[str]:
               help="A calendar year [default: the twelve months from today].")
 @click.option("--step", default="month", show_default=True,
               help="month (departures on the 1st and 15th) or week (every Monday).")
-@cargo_option
+@mode_cargo_option
 @optimize_option
 @via_option
 @avoid_option
@@ -251,10 +253,11 @@ def _write_outputs(routes, net, geojson_path, map_path, csv_path) -> list[str]:
 @json_option("a JSON object")
 @network_option
 @friendly
-def calendar_command(origin: str, destination: str, year: int | None, step: str, cargo: str,
-                     optimize: str, via: tuple[str, ...], avoid: tuple[str, ...],
-                     modes: str | None, draws: int, seed: int, plot_path: str | None,
-                     csv_path: str | None, as_json: bool, network_path: str | None) -> None:
+def calendar_command(origin: str, destination: str, year: int | None, step: str,
+                     cargo: str | None, optimize: str, via: tuple[str, ...],
+                     avoid: tuple[str, ...], modes: str | None, draws: int, seed: int,
+                     plot_path: str | None, csv_path: str | None, as_json: bool,
+                     network_path: str | None) -> None:
     """Month-by-month (or weekly) best route from ORIGIN to DESTINATION through a year
     (by default the twelve months from today)."""
     import json
@@ -276,8 +279,9 @@ def calendar_command(origin: str, destination: str, year: int | None, step: str,
 
         calendar_plot(result, plot_path)
     if as_json:
-        click.echo(json.dumps({"origin": origin, "destination": destination, "cargo": cargo,
-                               "objective": optimize, "year": year, "step": step,
+        click.echo(json.dumps({"origin": origin, "destination": destination,
+                               "cargo": result.cargo, "objective": optimize, "year": year,
+                               "step": step,
                                "departures": [e.to_dict() for e in result.entries]},
                               ensure_ascii=False, indent=2))
         return
@@ -316,8 +320,9 @@ def scenarios(as_json: bool) -> None:
               help="CSV of origin,destination,weight pairs instead of ORIGIN DESTINATION.")
 @click.option("--combined", is_flag=True, help="Also apply all scenarios together.")
 @depart_option
-@cargo_option
+@mode_cargo_option
 @optimize_option
+@modes_option
 @draws_option(10_000)
 @seed_option
 @json_option()
@@ -325,8 +330,8 @@ def scenarios(as_json: bool) -> None:
 @friendly
 def compare_command(origin: str | None, destination: str | None,
                     scenario_names: tuple[str, ...], pairs_path: str | None, combined: bool,
-                    depart: str | None, cargo: str, optimize: str, draws: int, seed: int,
-                    as_json: bool, network_path: str | None) -> None:
+                    depart: str | None, cargo: str | None, optimize: str, modes: str | None,
+                    draws: int, seed: int, as_json: bool, network_path: str | None) -> None:
     """Baseline against scenarios for ORIGIN → DESTINATION (or --pairs): corridor, P50/P90,
     cost, risk, and the trade impact when the pair spans two countries."""
     import json
@@ -334,6 +339,7 @@ def compare_command(origin: str | None, destination: str | None,
     from corridor.analysis.compare import compare, compare_pairs, read_pairs
 
     options = dict(depart=depart, cargo=cargo, optimize=optimize, combined=combined,
+                   modes=split_values([modes]) if modes else None,
                    network=network_from(network_path), draws=draws, seed=seed)
     if pairs_path:
         results, summary = compare_pairs(read_pairs(pairs_path), split_values(scenario_names),

@@ -101,9 +101,10 @@ def compare(
     scenarios: Sequence[str | Scenario],
     *,
     depart: dt.date | dt.datetime | str | None = None,
-    cargo: str = "truck",
+    cargo: str | None = None,
     optimize: str = "generalized",
     combined: bool = False,
+    modes: Sequence[str] | None = None,
     network: Network | None = None,
     draws: int = 10_000,
     seed: int | None = 0,
@@ -112,8 +113,10 @@ def compare(
 
     Parameters
     ----------
-    origin, destination, depart, cargo, optimize, network, draws, seed
-        As for :func:`corridor.plan_route`.
+    origin, destination, depart, cargo, optimize, modes, network, draws, seed
+        As for :func:`corridor.plan_route` (``cargo``: a truck unless ``modes`` asks for
+        modes a truck cannot use). ``modes`` shows what a scenario changes for one way of
+        moving the cargo: a new railway for containers that go by rail only, say.
     scenarios
         Library names, file paths, or :class:`~corridor.model.scenario.Scenario` objects.
     combined
@@ -127,6 +130,10 @@ def compare(
     ['baseline', 'khunjerab-year-round']
     >>> "khunjerab" in result.cases[1].route.crossings
     True
+    >>> by_rail = compare("Karachi", "Tashkent", ["trans-afghan-railway"], modes=["rail"],
+    ...                   depart="2026-07-15", draws=0)
+    >>> by_rail.cargo, by_rail.cases[1].route.crossings
+    ('teu', ('kharlachi_rail', 'hairatan_rail'))
     """
     from corridor.exceptions import NoRouteError
     from corridor.io.folder import load_network
@@ -137,7 +144,8 @@ def compare(
     base_net = network if network is not None else load_network()
     loaded = _load_all(scenarios, base_net)
     when = parse_depart(depart)
-    options = dict(depart=when, cargo=cargo, optimize=optimize, draws=draws, seed=seed)
+    options = dict(depart=when, cargo=cargo, optimize=optimize, modes=modes, draws=draws,
+                   seed=seed)
 
     def run(net: Network, name: str, title: str, base: Route | None) -> Case:
         try:
@@ -159,14 +167,20 @@ def compare(
                    " + ".join(s.title for s in group), baseline.route)
         impact = _impact(baseline.route, case.route, base_net, cargo, trade_base)
         cases.append(replace(case, trade=impact))
-    extras = {}
+    extras: dict[str, Any] = {}
+    if modes:
+        extras["modes"] = sorted(modes)
     if trade_base is not None:
         extras["trade_baseline"] = {"usd": trade_base.value_usd, "year": trade_base.year,
                                     "reporter": trade_base.reporter,
                                     "source": trade_base.source_id,
                                     "describe": trade_base.describe(),
                                     "notes": trade_base.notes}
-    cargo = cargo or (baseline.route.cargo if baseline.route is not None else "truck")
+    if not cargo:
+        from corridor.routing.request import cargo_for_modes
+
+        cargo = (baseline.route.cargo if baseline.route is not None
+                 else cargo_for_modes(base_net, modes)[0])
     return Comparison(origin, destination, when, cargo, optimize, tuple(cases), extras)
 
 

@@ -111,7 +111,7 @@ def calendar(
     *,
     year: int | None = None,
     step: str = "month",
-    cargo: str = "truck",
+    cargo: str | None = None,
     optimize: str = "generalized",
     via: Sequence[str] = (),
     avoid: Sequence[str] = (),
@@ -131,7 +131,8 @@ def calendar(
         Departures on the 1st and 15th of each month (``month``) or every Monday (``week``)
         of ``year``, or with ``year`` None (the default) of the twelve months from today.
     cargo, optimize, via, avoid, modes, network, draws, seed
-        As for :func:`corridor.plan_route`.
+        As for :func:`corridor.plan_route` (``cargo``: a truck unless ``modes`` asks for
+        modes a truck cannot use).
 
     Examples
     --------
@@ -141,8 +142,10 @@ def calendar(
     """
     from corridor.io.folder import load_network
     from corridor.routing.plan import plan_route
+    from corridor.routing.request import cargo_for_modes
 
     network = network if network is not None else load_network()
+    cargo = cargo or cargo_for_modes(network, modes)[0]
     entries = []
     for when in departures(year, step):
         check_deadline()  # stop between departures when the caller's time is up

@@ -169,6 +169,10 @@ class CompareRequest(_Departure, _Trip):
         description="Each a library scenario name, a saved scenario name, or an inline "
                     "scenario object (the YAML schema of the library, as JSON).")
     combined: bool = Field(False, description="Also apply all scenarios together, in order.")
+    modes: list[Name] | None = Field(None, max_length=5,
+                                     description="Restrict modes: road, rail, sea, ferry, air "
+                                                 "(what a new railway changes for containers "
+                                                 "that go by rail, say).")
     draws: int = Field(10_000, strict=True, ge=0, le=limits.MAX_DRAWS,
                        description="Monte Carlo draws (0 skips).")
 
@@ -385,6 +389,7 @@ class CompareResponse(_Response):
     cargo: str
     objective: str
     cases: list[CaseOut]
+    modes: list[str] | None = None  # present when the request restricted the modes
 
 
 class CriticalItemOut(_Response):

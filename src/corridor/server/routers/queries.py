@@ -241,7 +241,7 @@ async def compare(body: CompareRequest, state: State, request: Request) -> dict[
                  for index, item in enumerate(body.scenarios)]
     result = await _heavy(request, state, lambda: corridor.compare(
         body.origin, body.destination, scenarios, depart=body.depart,
-        cargo=body.cargo or "truck", optimize=body.optimize, combined=body.combined,
+        cargo=body.cargo, optimize=body.optimize, combined=body.combined, modes=body.modes,
         network=state.network, draws=body.draws, seed=body.seed))
     return result.to_dict()
 
