@@ -208,3 +208,39 @@ def test_plan_switch_compare_calendar_and_error(server_url, browser_page, tmp_pa
     assert all("404" in e for e in errors), errors
     assert not blocked, f"requests to outside the local server: {blocked}"
     assert time.monotonic() - started < 60
+
+
+def test_rail_only_route_and_comparison(server_url, browser_page):
+    """Modes reach the route, the comparison and the calendar: asked for rail only, the
+    cargo turns to a container, the route keeps to the railways, and the Trans-Afghan
+    railway scenario shows the box leaving the Iran detour for Kharlachi."""
+    page, blocked, errors = browser_page
+    page.goto(server_url + "/")
+    page.wait_for_function("document.querySelectorAll('#scenario option').length > 1")
+    _pick(page, "origin", "Karachi", keyboard=False)
+    _pick(page, "destination", "Tashkent", keyboard=False)
+    page.fill("#depart", "2026-07-15")
+    page.select_option("#modes", "rail")
+    assert page.input_value("#cargo") == "teu"
+    assert "a truck cannot go by rail" in page.inner_text("#status")
+    page.click("#submit")
+    page.wait_for_selector("#legs tbody tr")
+    page.wait_for_selector(".status.ok")
+    assert "Taftan" in page.inner_text("#corridor-name")
+    modes = {m.strip() for m in page.locator("#legs tbody tr.leg-link td:nth-child(4)")
+             .all_inner_texts()}
+    assert "road" not in modes and "rail" in modes, modes
+
+    page.select_option("#scenario", "trans-afghan-railway")
+    page.click("#compare-btn")
+    page.wait_for_selector("#compare table.compare")
+    corridors = page.locator("#compare table.compare tbody tr").first.locator(
+        "td").all_inner_texts()
+    assert "Taftan" in corridors[0] and "Kharlachi" in corridors[1], corridors
+
+    page.click("#calendar-btn")
+    page.wait_for_selector("#calendar tbody tr")
+    assert all(text.endswith("(rail)") for text in
+               page.locator("#calendar tbody tr td:nth-child(2)").all_inner_texts())
+    assert not errors, errors
+    assert not blocked, f"requests to outside the local server: {blocked}"

@@ -435,8 +435,8 @@
     busy(true, btn, "Comparing…");
     setStatus("Comparing with the scenario…", "loading");
     api("POST", "/compare", { origin: req.origin, destination: req.destination, depart: req.depart,
-                              cargo: req.cargo, optimize: req.optimize, scenarios: [name],
-                              draws: DRAWS })
+                              cargo: req.cargo, optimize: req.optimize, modes: req.modes,
+                              scenarios: [name], draws: DRAWS })
       .then(function (result) { renderCompare(result); setStatus("Comparison ready.", "ok"); })
       .catch(function (err) { setStatus(err.message, "error"); })
       .then(function () { busy(false, btn, "Compare"); });
@@ -542,8 +542,8 @@
     busy(true, btn, "Working out the year…");
     setStatus("Planning a route for each departure of the year…", "loading");
     api("POST", "/calendar", { origin: req.origin, destination: req.destination, cargo: req.cargo,
-                               optimize: req.optimize, year: calendarYear(req), step: "month",
-                               draws: 500 })
+                               optimize: req.optimize, modes: req.modes, year: calendarYear(req),
+                               step: "month", draws: 500 })
       .then(function (data) {
         renderCalendar(data);
         setStatus("Calendar ready: " + (data.departures || []).length + " departures.", "ok");
@@ -563,6 +563,17 @@
     if (route) { download(fileStem(route) + ".csv", "text/csv", routeCSV(route)); }
   });
 
+  // a truck goes by road (and ferry): asked for rail or air only, plan what those modes carry
+  var CARGO_FOR_MODES = { "rail": "teu", "air": "passenger" };
+  $("modes").addEventListener("change", function () {
+    var wanted = CARGO_FOR_MODES[$("modes").value];
+    if (wanted && $("cargo").value === "truck") {
+      $("cargo").value = wanted;
+      setStatus("Cargo set to " + $("cargo").selectedOptions[0].textContent +
+                ": a truck cannot go by " + $("modes").value + ".", "ok");
+    }
+  });
+
   $("route-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     var req = {
@@ -571,6 +582,7 @@
       depart: $("depart").value || undefined,
       cargo: $("cargo").value,
       optimize: $("optimize").value,
+      modes: $("modes").value ? $("modes").value.split(",") : undefined,
       alternatives: $("alternatives").checked,
       draws: DRAWS
     };
