@@ -223,6 +223,12 @@ def test_rail_only_route_and_comparison(server_url, browser_page):
     page.select_option("#modes", "rail")
     assert page.input_value("#cargo") == "teu"
     assert "a truck cannot go by rail" in page.inner_text("#status")
+    page.select_option("#modes", "air")  # a container does not fly either
+    assert page.input_value("#cargo") == "passenger"
+    assert "a container, 20 ft cannot go by air" in page.inner_text("#status")
+    page.select_option("#cargo", "teu")
+    page.select_option("#modes", "rail")
+    assert page.input_value("#cargo") == "teu"
     page.click("#submit")
     page.wait_for_selector("#legs tbody tr")
     page.wait_for_selector(".status.ok")

@@ -563,14 +563,17 @@
     if (route) { download(fileStem(route) + ".csv", "text/csv", routeCSV(route)); }
   });
 
-  // a truck goes by road (and ferry): asked for rail or air only, plan what those modes carry
-  var CARGO_FOR_MODES = { "rail": "teu", "air": "passenger" };
+  // a truck goes by road (and ferry), and only passengers fly: asked for rail or air only,
+  // plan what those modes carry
   $("modes").addEventListener("change", function () {
-    var wanted = CARGO_FOR_MODES[$("modes").value];
-    if (wanted && $("cargo").value === "truck") {
+    var modes = $("modes").value, cargo = $("cargo").value, wanted = null;
+    if (modes === "rail" && cargo === "truck") { wanted = "teu"; }
+    if (modes === "air" && cargo !== "passenger") { wanted = "passenger"; }
+    if (wanted) {
+      var before = $("cargo").selectedOptions[0].textContent;
       $("cargo").value = wanted;
-      setStatus("Cargo set to " + $("cargo").selectedOptions[0].textContent +
-                ": a truck cannot go by " + $("modes").value + ".", "ok");
+      setStatus("Cargo set to " + $("cargo").selectedOptions[0].textContent + ": a " +
+                before.replace(/ \(.*$/, "").toLowerCase() + " cannot go by " + modes + ".", "ok");
     }
   });
 
